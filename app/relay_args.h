@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef RELAY_ARGS_H
+#define RELAY_ARGS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RELAY_MAX_PORTS 16
+#define RELAY_MAX_LCORE_MAP 256
+
+struct relay_port_args {
+	char path[PATH_MAX];
+	uint16_t queues;
+	bool client;
+	char device[256];	/* device spec, e.g. "sim,mode=loopback" */
+};
+
+struct relay_lcore_map {
+	uint16_t port;
+	uint16_t first_vring;
+	uint16_t last_vring;
+	unsigned int lcore;
+};
+
+struct relay_args {
+	struct relay_port_args ports[RELAY_MAX_PORTS];
+	unsigned int nb_ports;
+	struct relay_lcore_map lcore_map[RELAY_MAX_LCORE_MAP];
+	unsigned int nb_lcore_map;
+	unsigned int stats_period;	/* seconds, 0: only at exit */
+	unsigned int duration;		/* seconds, 0: until a signal */
+};
+
+/*
+ * Parse the application arguments (after EAL's). On error print one line
+ * saying what is wrong and return -1; the caller prints the usage.
+ */
+int relay_parse_args(int argc, char **argv, struct relay_args *args);
+void relay_usage(const char *prog);
+
+#endif /* RELAY_ARGS_H */

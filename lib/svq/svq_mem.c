@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Threat model: every address and length passed in here was written by the
+ * guest. Nothing is assumed about them; all arithmetic is done on offsets
+ * so that no sum can wrap.
+ */
+
+#include "svq_mem.h"
+
+static const struct svq_mem_region *
+svq_mem_find(const struct svq_mem_map *map, uint64_t gpa)
+{
+	uint32_t i;
+
+	for (i = 0; i < map->nregions; i++) {
+		const struct svq_mem_region *r = &map->regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+void *
+svq_mem_gpa_to_hva(const struct svq_mem_map *map, uint64_t gpa,
+		uint64_t *len)
+{
+	const struct svq_mem_region *r = svq_mem_find(map, gpa);
+	uint64_t off;
+
+	if (r == NULL) {
+		*len = 0;
+		return NULL;
+	}
+	off = gpa - r->gpa;
+	*len = RTE_MIN(*len, r->size - off);
+	return (void *)(uintptr_t)(r->hva + off);
+}
+
+bool
+svq_mem_gpa_range_valid_slow(const struct svq_mem_map *map, uint64_t gpa,
+		uint64_t len)
+{
+	/* A buffer may straddle regions that are adjacent in guest-physical
+	 * space; the device translates each piece itself. At most one step
+	 * per region, so the walk is bounded. */
+	uint32_t steps;
+
+	if (len == 0)
+		return svq_mem_find(map, gpa) != NULL;
+	for (steps = 0; steps < map->nregions; steps++) {
+		uint64_t chunk = len;
+
+		if (svq_mem_gpa_to_hva(map, gpa, &chunk) == NULL)
+			return false;
+		len -= chunk;
+		if (len == 0)
+			return true;
+		gpa += chunk;	/* cannot wrap: chunk ends inside a region */
+	}
+	return false;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef SVQ_MEM_H
+#define SVQ_MEM_H
+
+/**
+ * @file
+ * Guest memory map: the regions the frontend shared with us, keyed by
+ * guest-physical address. The relay places guest memory at IOVA == GPA in
+ * the device's address space, so validating a guest buffer is all the
+ * translation the data path needs; host virtual addresses are kept for
+ * the device DMA map.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+
+struct svq_mem_region {
+	uint64_t gpa;		/**< first guest-physical address */
+	uint64_t size;		/**< bytes */
+	uint64_t hva;		/**< where the region is mapped in this process */
+};
+
+/* vhost-user allows 8 regions without CONFIGURE_MEM_SLOTS, which the
+ * relay does not offer. */
+#define SVQ_MEM_MAX_REGIONS 8
+
+struct svq_mem_map {
+	uint32_t nregions;
+	struct svq_mem_region regions[SVQ_MEM_MAX_REGIONS];
+};
+
+/**
+ * Translate a guest-physical range to a host virtual address.
+ *
+ * @param len
+ *   In: bytes wanted. Out: bytes contiguous in one region from @p gpa,
+ *   possibly fewer; the caller compares with what it asked for.
+ * @return
+ *   The host address of @p gpa, or NULL when @p gpa is in no region.
+ */
+void *svq_mem_gpa_to_hva(const struct svq_mem_map *map, uint64_t gpa,
+		uint64_t *len);
+
+/* Slow path of svq_mem_gpa_range_valid(): ranges spanning regions. */
+bool svq_mem_gpa_range_valid_slow(const struct svq_mem_map *map,
+		uint64_t gpa, uint64_t len);
+
+/**
+ * Check that every byte of [gpa, gpa + len) lies in guest memory.
+ * The device touches nothing of a zero-length buffer; it is accepted when
+ * its address is inside (or at the end of) a region.
+ */
+static __rte_always_inline bool
+svq_mem_gpa_range_valid(const struct svq_mem_map *map, uint64_t gpa,
+		uint64_t len)
+{
+	const struct svq_mem_region *r = &map->regions[0];
+
+	/* Common case: one region (a memfd-backed guest) holds the buffer.
+	 * Written as offsets so that gpa + len cannot wrap. */
+	if (likely(map->nregions != 0 && gpa >= r->gpa &&
+			gpa - r->gpa <= r->size &&
+			len <= r->size - (gpa - r->gpa)))
+		return true;
+	return svq_mem_gpa_range_valid_slow(map, gpa, len);
+}
+
+#endif /* SVQ_MEM_H */

@@ -1,0 +1,811 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The guest side of a port: a librte_vhost backend with raw vring access.
+ *
+ * Threat model: the frontend's messages are parsed by librte_vhost; the
+ * relay sees each one before and after the library handles it and trusts
+ * none of its fields: a vring index beyond the port's vrings is refused.
+ * Guest ring contents are validated by the shadow virtqueue.
+ *
+ * Life cycle of a vring. librte_vhost with the builtin net datapath off
+ * calls new_device only when *every* vring is ready, which a guest that
+ * leaves queue pairs disabled never reaches, so the relay starts and stops
+ * each vring on vring_state_changed instead. Messages that change what a
+ * running vring depends on (memory table, ring addresses, fds, base,
+ * features) stop the affected vrings in the pre-message hook, before the
+ * library unmaps or closes anything; they restart afterwards if the vring is
+ * still ready. Stopping drains the device and rewinds chains it never took,
+ * and hands the resulting base to the library, which is what GET_VRING_BASE
+ * then reports to the frontend.
+ *
+ * The pre/post hooks and vring_state_changed run with the library's
+ * per-vring access locks held, so nothing here may call a librte_vhost
+ * function that takes them (rte_vhost_vring_call,
+ * rte_vhost_enable_guest_notification, ...): the relay writes the call
+ * eventfd and the used flags itself.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+#include <rte_string_fns.h>
+#include <rte_vhost.h>
+
+#include "svq_device.h"
+#include "svq_log.h"
+#include "svq_port.h"
+#include "svq_queue.h"
+#include "svq_vhost_msg.h"
+#include "svq_worker.h"
+
+/* Device-class features the relay passes through: it forwards buffers
+ * without looking inside them, so it needs no part in these. */
+#define SVQ_PASSTHROUGH_FEATURES \
+	((UINT64_C(1) << VIRTIO_F_VERSION_1) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_MAC) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_MQ))
+
+/* Ring features the relay implements itself toward the guest. */
+#define SVQ_GUEST_RING_FEATURES (UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX)
+
+#define SVQ_PROTOCOL_FEATURES \
+	((UINT64_C(1) << VHOST_USER_PROTOCOL_F_MQ) | \
+	 (UINT64_C(1) << VHOST_USER_PROTOCOL_F_REPLY_ACK))
+
+#define SVQ_LCORE_UNSET UINT_MAX
+
+struct svq_port {
+	TAILQ_ENTRY(svq_port) next;
+	char path[PATH_MAX];
+	char name[16];
+	uint16_t nb_queue_pairs;
+	uint16_t nb_vrings;
+	bool client;
+	struct svq_device *dev;
+	uint64_t offered_features;
+
+	/* Serialises the vhost-user thread and the operator's commands. */
+	pthread_mutex_t lock;
+	int vid;			/* -1 while no frontend is connected */
+	uint64_t guest_features;	/* negotiated with the frontend */
+	bool device_started;		/* DRIVER_OK and DMA map done */
+	struct svq_mem_map mem;		/* guest memory, as mapped in the device */
+
+	/* Every vring's shadow ring lives in one memfd, one slot per vring,
+	 * mapped at SVQ_SHADOW_IOVA_BASE in the device: a single region that
+	 * an external device process can map too. */
+	int shadow_fd;
+	uint8_t *shadow_base;
+	size_t shadow_slot;
+	size_t shadow_len;
+	uint16_t max_ring_size;
+
+	struct svq_queue *queues;
+};
+
+static TAILQ_HEAD(, svq_port) svq_ports = TAILQ_HEAD_INITIALIZER(svq_ports);
+static pthread_mutex_t svq_ports_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned int svq_port_next_id;
+
+#define SVQ_PORT_LOG(port, level, fmt, ...) \
+	SVQ_LOG(port, level, "%s (%s): " fmt, (port)->name, (port)->path, \
+		##__VA_ARGS__)
+
+static struct svq_port *
+svq_port_by_vid(int vid)
+{
+	char path[PATH_MAX];
+	struct svq_port *port;
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
+		return NULL;
+	pthread_mutex_lock(&svq_ports_lock);
+	TAILQ_FOREACH(port, &svq_ports, next)
+		if (strcmp(port->path, path) == 0)
+			break;
+	pthread_mutex_unlock(&svq_ports_lock);
+	return port;
+}
+
+/* ---- device side ---------------------------------------------------- */
+
+static void
+svq_port_dma_map_guest(struct svq_port *port, bool map)
+{
+	struct svq_device *dev = port->dev;
+	uint32_t i;
+
+	for (i = 0; i < port->mem.nregions; i++) {
+		const struct svq_mem_region *r = &port->mem.regions[i];
+
+		if (map)
+			dev->ops->dma_map(dev, r->gpa, r->size,
+					(void *)(uintptr_t)r->hva);
+		else
+			dev->ops->dma_unmap(dev, r->gpa, r->size);
+	}
+}
+
+static int
+svq_port_device_start(struct svq_port *port)
+{
+	struct svq_device *dev = port->dev;
+	uint8_t status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+	uint64_t features;
+	int ret;
+
+	if (port->device_started)
+		return 0;
+	if (port->mem.nregions == 0) {
+		SVQ_PORT_LOG(port, ERR, "vring ready before any memory table");
+		return -EINVAL;
+	}
+	/* The device sees the guest's device-class features; ring features
+	 * are the relay's business on each side. */
+	features = port->guest_features & SVQ_PASSTHROUGH_FEATURES;
+
+	dev->ops->set_status(dev, 0);
+	dev->ops->set_status(dev, status);
+	ret = dev->ops->set_features(dev, features);
+	if (ret == 0) {
+		status |= VIRTIO_CONFIG_S_FEATURES_OK;
+		dev->ops->set_status(dev, status);
+		if (!(dev->ops->get_status(dev) & VIRTIO_CONFIG_S_FEATURES_OK))
+			ret = -ENOTSUP;
+	}
+	if (ret < 0) {
+		SVQ_PORT_LOG(port, ERR, "device refused features 0x%" PRIx64,
+			features);
+		dev->ops->set_status(dev, VIRTIO_CONFIG_S_FAILED);
+		return ret;
+	}
+	svq_port_dma_map_guest(port, true);
+	dev->ops->dma_map(dev, SVQ_SHADOW_IOVA_BASE, port->shadow_len,
+			port->shadow_base);
+	dev->ops->set_status(dev, status | VIRTIO_CONFIG_S_DRIVER_OK);
+	port->device_started = true;
+	SVQ_PORT_LOG(port, INFO, "device %s started, features 0x%" PRIx64,
+		dev->name, features);
+	return 0;
+}
+
+static void
+svq_port_device_stop(struct svq_port *port)
+{
+	struct svq_device *dev = port->dev;
+
+	if (!port->device_started)
+		return;
+	dev->ops->set_status(dev, 0);
+	svq_port_dma_map_guest(port, false);
+	dev->ops->dma_unmap(dev, SVQ_SHADOW_IOVA_BASE, port->shadow_len);
+	port->device_started = false;
+	SVQ_PORT_LOG(port, INFO, "device %s reset", dev->name);
+}
+
+/* Called after SET_MEM_TABLE, with every vring stopped. */
+static int
+svq_port_refresh_mem(struct svq_port *port)
+{
+	struct rte_vhost_memory *table = NULL;
+	uint32_t i;
+
+	if (rte_vhost_get_mem_table(port->vid, &table) != 0)
+		return -EIO;
+	if (table->nregions > SVQ_MEM_MAX_REGIONS) {
+		SVQ_PORT_LOG(port, ERR, "%u memory regions, at most %u supported",
+			table->nregions, SVQ_MEM_MAX_REGIONS);
+		free(table);
+		return -E2BIG;
+	}
+	if (port->device_started)
+		svq_port_dma_map_guest(port, false);
+	port->mem.nregions = table->nregions;
+	for (i = 0; i < table->nregions; i++) {
+		port->mem.regions[i].gpa = table->regions[i].guest_phys_addr;
+		port->mem.regions[i].size = table->regions[i].size;
+		port->mem.regions[i].hva = table->regions[i].host_user_addr;
+	}
+	if (port->device_started)
+		svq_port_dma_map_guest(port, true);
+	free(table);	/* a malloc()ed copy, see rte_vhost_get_mem_table() */
+	return 0;
+}
+
+/* ---- vring start and stop ------------------------------------------- */
+
+static int
+svq_queue_start(struct svq_port *port, struct svq_queue *q)
+{
+	struct svq_device *dev = port->dev;
+	struct rte_vhost_vring vring;
+	uint16_t last_avail, last_used;
+	uint64_t iova;
+	struct svq_ring guest;
+	uint8_t *slot;
+	bool event_idx;
+	int ret;
+
+	if (q->started)
+		return 0;
+	if (rte_vhost_get_vhost_vring(port->vid, q->qid, &vring) != 0 ||
+			vring.desc == NULL || vring.avail == NULL ||
+			vring.used == NULL)
+		return 0;	/* not usable yet; a later message readies it */
+	if (vring.size > port->max_ring_size) {
+		SVQ_PORT_LOG(port, ERR, "q%u: ring size %u above the device's %u",
+			q->qid, vring.size, port->max_ring_size);
+		return -EINVAL;
+	}
+	ret = svq_port_device_start(port);
+	if (ret < 0)
+		return ret;
+	rte_vhost_get_vring_base(port->vid, q->qid, &last_avail, &last_used);
+
+	guest.desc = vring.desc;
+	guest.avail = vring.avail;
+	guest.used = vring.used;
+	slot = port->shadow_base + (size_t)q->qid * port->shadow_slot;
+	iova = SVQ_SHADOW_IOVA_BASE + (uint64_t)q->qid * port->shadow_slot;
+	event_idx = port->guest_features & (UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX);
+	ret = svq_shadow_start(&q->vq, &guest, vring.size, slot, &port->mem,
+			last_avail, last_used, event_idx, vring.callfd);
+	if (ret < 0) {
+		SVQ_PORT_LOG(port, ERR, "q%u: cannot shadow ring of size %u: %s",
+			q->qid, vring.size, strerror(-ret));
+		return ret;
+	}
+	/* Workers poll the avail ring, so ask the guest not to kick. Under
+	 * EVENT_IDX the guest reads avail_event instead, which we never
+	 * advance: it then kicks about once per 64K buffers. */
+	if (!event_idx)
+		__atomic_store_n(&vring.used->flags, VRING_USED_F_NO_NOTIFY,
+				__ATOMIC_RELAXED);
+
+	dev->ops->set_vring_num(dev, q->qid, vring.size);
+	dev->ops->set_vring_addr(dev, q->qid, iova,
+			iova + svq_shadow_avail_offset(vring.size),
+			iova + svq_shadow_used_offset(vring.size));
+	dev->ops->set_vring_base(dev, q->qid, 0);
+	ret = dev->ops->set_vring_enable(dev, q->qid, true);
+	if (ret < 0) {
+		SVQ_PORT_LOG(port, ERR, "q%u: device refused to enable the vring",
+			q->qid);
+		return ret;
+	}
+	q->started = true;
+	/* Release: the configuration above is visible to the worker before
+	 * it sees the queue running. */
+	__atomic_store_n(&q->running, 1, __ATOMIC_RELEASE);
+	SVQ_PORT_LOG(port, INFO, "q%u: relaying on lcore %u, size %u, avail %u used %u",
+		q->qid, q->lcore, vring.size, last_avail, last_used);
+	return 0;
+}
+
+/* Stop vrings [first, first + count): no worker touches them afterwards,
+ * the device has finished with them and the library holds their base. */
+static void
+svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
+{
+	struct svq_device *dev = port->dev;
+	bool any = false;
+	uint16_t qid;
+
+	for (qid = first; qid < first + count; qid++) {
+		if (!port->queues[qid].started)
+			continue;
+		__atomic_store_n(&port->queues[qid].running, 0,
+				__ATOMIC_RELEASE);
+		any = true;
+	}
+	if (!any)
+		return;
+	svq_workers_synchronize();
+
+	for (qid = first; qid < first + count; qid++) {
+		struct svq_queue *q = &port->queues[qid];
+		uint16_t device_base = q->vq.shadow_avail;
+		int lost;
+
+		if (!q->started)
+			continue;
+		dev->ops->set_vring_enable(dev, qid, false);
+		dev->ops->get_vring_base(dev, qid, &device_base);
+		lost = svq_shadow_stop(&q->vq, device_base);
+		if (lost != 0)
+			SVQ_PORT_LOG(port, WARNING, "q%u: %d buffers not returned",
+				qid, lost);
+		if (port->vid >= 0)
+			rte_vhost_set_vring_base(port->vid, qid,
+					q->vq.guest_last_avail, q->vq.guest_used);
+		q->started = false;
+		SVQ_PORT_LOG(port, INFO, "q%u: stopped at avail %u used %u",
+			qid, q->vq.guest_last_avail, q->vq.guest_used);
+	}
+}
+
+static void
+svq_queues_restart_ready(struct svq_port *port)
+{
+	uint16_t qid;
+
+	for (qid = 0; qid < port->nb_vrings; qid++)
+		if (port->queues[qid].ready)
+			svq_queue_start(port, &port->queues[qid]);
+}
+
+static void
+svq_port_disconnect(struct svq_port *port)
+{
+	uint16_t qid;
+
+	svq_queues_stop(port, 0, port->nb_vrings);
+	for (qid = 0; qid < port->nb_vrings; qid++)
+		port->queues[qid].ready = false;
+	svq_port_device_stop(port);
+	port->mem.nregions = 0;
+	port->guest_features = 0;
+}
+
+/* ---- librte_vhost callbacks ----------------------------------------- */
+
+static int
+svq_vhost_vring_index(struct svq_port *port, const void *msg,
+		uint32_t request, uint16_t *qid)
+{
+	uint32_t idx = svq_vhost_msg_u32(msg, 0);
+
+	if (request == SVQ_VHOST_USER_SET_VRING_KICK ||
+			request == SVQ_VHOST_USER_SET_VRING_CALL ||
+			request == SVQ_VHOST_USER_SET_VRING_ERR)
+		idx &= SVQ_VHOST_VRING_IDX_MASK;
+	if (idx >= port->nb_vrings) {
+		SVQ_PORT_LOG(port, ERR,
+			"%s for vring %u, but the port has %u (queues=%u); refused",
+			svq_vhost_request_name(request), idx, port->nb_vrings,
+			port->nb_queue_pairs);
+		return -EINVAL;
+	}
+	*qid = idx;
+	return 0;
+}
+
+static enum rte_vhost_msg_result
+svq_vhost_pre_msg(int vid, void *msg)
+{
+	struct svq_port *port = svq_port_by_vid(vid);
+	uint32_t request = svq_vhost_msg_request(msg);
+	enum rte_vhost_msg_result result = RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	uint16_t qid;
+
+	if (port == NULL)
+		return RTE_VHOST_MSG_RESULT_ERR;
+	pthread_mutex_lock(&port->lock);
+	switch (request) {
+	case SVQ_VHOST_USER_GET_QUEUE_NUM: {
+		/* librte_vhost 22.11 cannot be told the port's size and
+		 * would answer 128. */
+		uint64_t nb = port->nb_queue_pairs;
+		struct svq_vhost_msg_hdr *hdr = msg;
+
+		memcpy((uint8_t *)msg + sizeof(*hdr), &nb, sizeof(nb));
+		hdr->size = sizeof(nb);
+		result = RTE_VHOST_MSG_RESULT_REPLY;
+		break;
+	}
+	case SVQ_VHOST_USER_SET_VRING_NUM:
+	case SVQ_VHOST_USER_SET_VRING_ADDR:
+	case SVQ_VHOST_USER_SET_VRING_BASE:
+	case SVQ_VHOST_USER_GET_VRING_BASE:
+	case SVQ_VHOST_USER_SET_VRING_KICK:
+	case SVQ_VHOST_USER_SET_VRING_CALL:
+	case SVQ_VHOST_USER_SET_VRING_ERR:
+	case SVQ_VHOST_USER_SET_VRING_ENABLE:
+		if (svq_vhost_vring_index(port, msg, request, &qid) < 0) {
+			result = RTE_VHOST_MSG_RESULT_ERR;
+			break;
+		}
+		svq_queues_stop(port, qid, 1);
+		/* These leave the vring unusable, but librte_vhost reports
+		 * that only after the post-message hook. */
+		if (request == SVQ_VHOST_USER_GET_VRING_BASE ||
+				(request == SVQ_VHOST_USER_SET_VRING_ENABLE &&
+				 svq_vhost_msg_u32(msg, 1) == 0))
+			port->queues[qid].ready = false;
+		break;
+	case SVQ_VHOST_USER_RESET_OWNER:
+		svq_port_disconnect(port);
+		break;
+	case SVQ_VHOST_USER_SET_MEM_TABLE:
+	case SVQ_VHOST_USER_SET_FEATURES:
+	case SVQ_VHOST_USER_SET_LOG_BASE:
+	case SVQ_VHOST_USER_SET_LOG_FD:
+		svq_queues_stop(port, 0, port->nb_vrings);
+		break;
+	default:
+		break;
+	}
+	pthread_mutex_unlock(&port->lock);
+	SVQ_LOG(port, DEBUG, "%s: %s", port->name,
+		svq_vhost_request_name(request));
+	return result;
+}
+
+static enum rte_vhost_msg_result
+svq_vhost_post_msg(int vid, void *msg)
+{
+	struct svq_port *port = svq_port_by_vid(vid);
+	uint32_t request = svq_vhost_msg_request(msg);
+
+	if (port == NULL)
+		return RTE_VHOST_MSG_RESULT_ERR;
+	pthread_mutex_lock(&port->lock);
+	switch (request) {
+	case SVQ_VHOST_USER_SET_MEM_TABLE:
+		if (svq_port_refresh_mem(port) < 0)
+			SVQ_PORT_LOG(port, ERR, "cannot read the memory table");
+		break;
+	case SVQ_VHOST_USER_SET_FEATURES:
+		rte_vhost_get_negotiated_features(vid, &port->guest_features);
+		break;
+	default:
+		break;
+	}
+	svq_queues_restart_ready(port);
+	pthread_mutex_unlock(&port->lock);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops svq_vhost_extern_ops = {
+	.pre_msg_handle = svq_vhost_pre_msg,
+	.post_msg_handle = svq_vhost_post_msg,
+};
+
+static int
+svq_vhost_new_connection(int vid)
+{
+	struct svq_port *port = svq_port_by_vid(vid);
+
+	if (port == NULL)
+		return -1;
+	pthread_mutex_lock(&port->lock);
+	port->vid = vid;
+	rte_vhost_extern_callback_register(vid, &svq_vhost_extern_ops, port);
+	pthread_mutex_unlock(&port->lock);
+	SVQ_PORT_LOG(port, INFO, "frontend connected");
+	return 0;
+}
+
+static void
+svq_vhost_destroy_connection(int vid)
+{
+	struct svq_port *port = svq_port_by_vid(vid);
+
+	if (port == NULL)
+		return;
+	/* librte_vhost reports no vring state change on disconnect; the
+	 * memory is still mapped here and unmapped right after. */
+	pthread_mutex_lock(&port->lock);
+	svq_port_disconnect(port);
+	port->vid = -1;
+	pthread_mutex_unlock(&port->lock);
+	SVQ_PORT_LOG(port, INFO, "frontend disconnected");
+}
+
+static int
+svq_vhost_vring_state_changed(int vid, uint16_t qid, int enable)
+{
+	struct svq_port *port = svq_port_by_vid(vid);
+	struct svq_queue *q;
+
+	if (port == NULL || qid >= port->nb_vrings)
+		return 0;
+	pthread_mutex_lock(&port->lock);
+	q = &port->queues[qid];
+	q->ready = enable;
+	if (enable)
+		svq_queue_start(port, q);
+	else
+		svq_queues_stop(port, qid, 1);
+	pthread_mutex_unlock(&port->lock);
+	return 0;
+}
+
+static int
+svq_vhost_new_device(int vid)
+{
+	struct svq_port *port = svq_port_by_vid(vid);
+
+	if (port != NULL)
+		SVQ_PORT_LOG(port, INFO, "all vrings ready");
+	return 0;
+}
+
+static void
+svq_vhost_destroy_device(int vid)
+{
+	/* Vrings are stopped one by one in the pre-message hook. */
+	RTE_SET_USED(vid);
+}
+
+static const struct rte_vhost_device_ops svq_vhost_ops = {
+	.new_device = svq_vhost_new_device,
+	.destroy_device = svq_vhost_destroy_device,
+	.vring_state_changed = svq_vhost_vring_state_changed,
+	.new_connection = svq_vhost_new_connection,
+	.destroy_connection = svq_vhost_destroy_connection,
+};
+
+/* ---- public API ----------------------------------------------------- */
+
+static int
+svq_port_alloc_shadow(struct svq_port *port)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	port->shadow_slot = RTE_ALIGN_CEIL(
+			svq_shadow_ring_bytes(port->max_ring_size), page);
+	port->shadow_len = port->shadow_slot * port->nb_vrings;
+	port->shadow_fd = memfd_create("svq-shadow", MFD_CLOEXEC);
+	if (port->shadow_fd < 0)
+		return -errno;
+	/* Pages are allocated on first touch: slots sized for the largest
+	 * ring cost only what the guest's rings use. */
+	if (ftruncate(port->shadow_fd, port->shadow_len) < 0)
+		return -errno;
+	port->shadow_base = mmap(NULL, port->shadow_len,
+			PROT_READ | PROT_WRITE, MAP_SHARED, port->shadow_fd, 0);
+	if (port->shadow_base == MAP_FAILED) {
+		port->shadow_base = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static void
+svq_port_free(struct svq_port *port)
+{
+	uint16_t qid;
+
+	if (port->queues != NULL)
+		for (qid = 0; qid < port->nb_vrings; qid++)
+			svq_shadow_free(&port->queues[qid].vq);
+	if (port->shadow_base != NULL)
+		munmap(port->shadow_base, port->shadow_len);
+	if (port->shadow_fd >= 0)
+		close(port->shadow_fd);
+	svq_device_destroy(port->dev);
+	rte_free(port->queues);
+	pthread_mutex_destroy(&port->lock);
+	rte_free(port);
+}
+
+static int
+svq_port_check_device(struct svq_port *port)
+{
+	struct svq_device *dev = port->dev;
+	uint64_t features = dev->ops->get_features(dev);
+	struct virtio_net_config config;
+
+	if (!(features & (UINT64_C(1) << VIRTIO_F_VERSION_1))) {
+		SVQ_PORT_LOG(port, ERR, "device %s does not offer VIRTIO_F_VERSION_1",
+			dev->name);
+		return -ENOTSUP;
+	}
+	if (port->nb_queue_pairs > 1) {
+		if (!(features & (UINT64_C(1) << VIRTIO_NET_F_MQ)) ||
+				dev->ops->get_config(dev, &config, 0,
+					sizeof(config)) < 0 ||
+				config.max_virtqueue_pairs < port->nb_queue_pairs) {
+			SVQ_PORT_LOG(port, ERR, "device %s has fewer than %u queue pairs",
+				dev->name, port->nb_queue_pairs);
+			return -ENOTSUP;
+		}
+	}
+	port->max_ring_size = RTE_MIN(dev->ops->get_vq_num_max(dev),
+			(uint16_t)SVQ_RING_SIZE_MAX);
+	port->offered_features = (features & SVQ_PASSTHROUGH_FEATURES) |
+		SVQ_GUEST_RING_FEATURES |
+		(UINT64_C(1) << VHOST_USER_F_PROTOCOL_FEATURES);
+	if (port->nb_queue_pairs == 1)
+		port->offered_features &= ~(UINT64_C(1) << VIRTIO_NET_F_MQ);
+	return 0;
+}
+
+struct svq_port *
+svq_port_create(const struct svq_port_params *params)
+{
+	struct svq_port *port;
+	uint16_t qid;
+	int ret;
+
+	if (params->dev == NULL)
+		return NULL;
+	if (params->path == NULL || params->path[0] == '\0' ||
+			strlen(params->path) >= sizeof(port->path) ||
+			params->nb_queue_pairs == 0 ||
+			params->nb_queue_pairs > SVQ_MAX_QUEUE_PAIRS) {
+		SVQ_LOG(port, ERR, "invalid port parameters (queues 1..%u)",
+			SVQ_MAX_QUEUE_PAIRS);
+		svq_device_destroy(params->dev);
+		return NULL;
+	}
+	port = rte_zmalloc("svq_port", sizeof(*port), RTE_CACHE_LINE_SIZE);
+	if (port == NULL) {
+		svq_device_destroy(params->dev);
+		return NULL;
+	}
+	pthread_mutex_init(&port->lock, NULL);
+	port->shadow_fd = -1;
+	port->vid = -1;
+	port->dev = params->dev;
+	port->client = params->client;
+	port->nb_queue_pairs = params->nb_queue_pairs;
+	port->nb_vrings = params->nb_queue_pairs * 2;
+	rte_strscpy(port->path, params->path, sizeof(port->path));
+	pthread_mutex_lock(&svq_ports_lock);
+	snprintf(port->name, sizeof(port->name), "port%u", svq_port_next_id++);
+	pthread_mutex_unlock(&svq_ports_lock);
+
+	if (svq_port_check_device(port) < 0)
+		goto fail;
+	port->queues = rte_zmalloc("svq_queues",
+			sizeof(*port->queues) * port->nb_vrings,
+			RTE_CACHE_LINE_SIZE);
+	if (port->queues == NULL)
+		goto fail;
+	for (qid = 0; qid < port->nb_vrings; qid++) {
+		struct svq_queue *q = &port->queues[qid];
+
+		snprintf(q->name, sizeof(q->name), "%s q%u", port->name, qid);
+		svq_shadow_init(&q->vq, q->name);
+		q->dev = port->dev;
+		q->qid = qid;
+		q->port = port;
+		q->lcore = SVQ_LCORE_UNSET;
+	}
+	ret = svq_port_alloc_shadow(port);
+	if (ret < 0) {
+		SVQ_PORT_LOG(port, ERR, "cannot allocate shadow rings: %s",
+			strerror(-ret));
+		goto fail;
+	}
+
+	if (rte_vhost_driver_register(port->path,
+			port->client ? RTE_VHOST_USER_CLIENT : 0) != 0) {
+		SVQ_PORT_LOG(port, ERR, "cannot register the vhost-user socket");
+		goto fail;
+	}
+	if (rte_vhost_driver_set_features(port->path, port->offered_features) ||
+			rte_vhost_driver_set_protocol_features(port->path,
+				SVQ_PROTOCOL_FEATURES) ||
+			rte_vhost_driver_callback_register(port->path,
+				&svq_vhost_ops)) {
+		SVQ_PORT_LOG(port, ERR, "cannot configure the vhost-user socket");
+		rte_vhost_driver_unregister(port->path);
+		goto fail;
+	}
+	pthread_mutex_lock(&svq_ports_lock);
+	TAILQ_INSERT_TAIL(&svq_ports, port, next);
+	pthread_mutex_unlock(&svq_ports_lock);
+	SVQ_PORT_LOG(port, INFO, "%u queue pairs, device %s, features 0x%" PRIx64,
+		port->nb_queue_pairs, port->dev->name, port->offered_features);
+	return port;
+
+fail:
+	svq_port_free(port);
+	return NULL;
+}
+
+int
+svq_port_set_lcore(struct svq_port *port, uint16_t qid, unsigned int lcore)
+{
+	struct svq_queue *q;
+	int ret;
+
+	if (qid >= port->nb_vrings)
+		return -EINVAL;
+	q = &port->queues[qid];
+	if (q->lcore != SVQ_LCORE_UNSET)
+		return -EBUSY;
+	ret = svq_worker_add_queue(lcore, q);
+	return ret;
+}
+
+int
+svq_port_start(struct svq_port *port)
+{
+	uint16_t qid;
+
+	for (qid = 0; qid < port->nb_vrings; qid++) {
+		if (port->queues[qid].lcore == SVQ_LCORE_UNSET) {
+			SVQ_PORT_LOG(port, ERR, "q%u has no lcore", qid);
+			return -EINVAL;
+		}
+	}
+	if (rte_vhost_driver_start(port->path) != 0) {
+		SVQ_PORT_LOG(port, ERR, "cannot start the vhost-user socket");
+		return -EIO;
+	}
+	return 0;
+}
+
+void
+svq_port_destroy(struct svq_port *port)
+{
+	uint16_t qid;
+
+	if (port == NULL)
+		return;
+	/* Unregistering disconnects the frontend, which stops every vring
+	 * through destroy_connection: do not hold the port lock here. */
+	rte_vhost_driver_unregister(port->path);
+	pthread_mutex_lock(&port->lock);
+	svq_port_disconnect(port);
+	pthread_mutex_unlock(&port->lock);
+
+	pthread_mutex_lock(&svq_ports_lock);
+	TAILQ_REMOVE(&svq_ports, port, next);
+	pthread_mutex_unlock(&svq_ports_lock);
+	for (qid = 0; qid < port->nb_vrings; qid++)
+		if (port->queues[qid].lcore != SVQ_LCORE_UNSET)
+			svq_worker_remove_queue(&port->queues[qid]);
+	SVQ_PORT_LOG(port, INFO, "destroyed");
+	svq_port_free(port);
+}
+
+const char *
+svq_port_name(const struct svq_port *port)
+{
+	return port->name;
+}
+
+const char *
+svq_port_path(const struct svq_port *port)
+{
+	return port->path;
+}
+
+uint16_t
+svq_port_nb_vrings(const struct svq_port *port)
+{
+	return port->nb_vrings;
+}
+
+bool
+svq_port_connected(const struct svq_port *port)
+{
+	return __atomic_load_n(&port->vid, __ATOMIC_RELAXED) >= 0;
+}
+
+int
+svq_port_queue_stats(const struct svq_port *port, uint16_t qid,
+		struct svq_queue_stats *stats, enum svq_queue_state *state,
+		unsigned int *lcore)
+{
+	const struct svq_queue *q;
+
+	if (qid >= port->nb_vrings)
+		return -EINVAL;
+	q = &port->queues[qid];
+	*stats = q->vq.stats;
+	if (q->vq.fault != SVQ_FAULT_NONE)
+		*state = SVQ_QUEUE_BROKEN;
+	else if (__atomic_load_n(&q->running, __ATOMIC_RELAXED))
+		*state = SVQ_QUEUE_RUNNING;
+	else
+		*state = SVQ_QUEUE_IDLE;
+	*lcore = q->lcore;
+	return 0;
+}

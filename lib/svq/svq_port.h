@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef SVQ_PORT_H
+#define SVQ_PORT_H
+
+/**
+ * @file
+ * A relay port: one vhost-user socket on the guest side and one device on
+ * the other, with a shadow virtqueue for every guest vring.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "svq_stats.h"
+
+/** Most queue pairs a port relays. */
+#define SVQ_MAX_QUEUE_PAIRS 64
+
+struct svq_port;
+struct svq_device;
+
+struct svq_port_params {
+	const char *path;		/**< vhost-user socket path */
+	uint16_t nb_queue_pairs;	/**< 1..SVQ_MAX_QUEUE_PAIRS */
+	bool client;			/**< connect instead of listening */
+	struct svq_device *dev;		/**< owned by the port from now on */
+};
+
+enum svq_queue_state {
+	SVQ_QUEUE_IDLE,		/**< not set up by the guest */
+	SVQ_QUEUE_RUNNING,	/**< relaying */
+	SVQ_QUEUE_BROKEN,	/**< stopped on malformed input */
+};
+
+/**
+ * Make a device from an operator spec such as "sim,mode=loopback".
+ * @return the device, or NULL after logging why.
+ */
+struct svq_device *svq_device_create(const char *spec);
+void svq_device_destroy(struct svq_device *dev);
+/** Print every registered device driver and its arguments. */
+void svq_device_drivers_usage(FILE *f);
+
+/**
+ * Create a port and register its vhost-user socket. Each vring must then be
+ * given to a worker lcore with svq_port_set_lcore() before
+ * svq_port_start().
+ *
+ * @return the port, or NULL after logging why (the device is destroyed).
+ */
+struct svq_port *svq_port_create(const struct svq_port_params *params);
+
+/** Give vring @p qid to the worker on @p lcore. @return 0 or -errno. */
+int svq_port_set_lcore(struct svq_port *port, uint16_t qid,
+		unsigned int lcore);
+
+/** Start listening (or connecting). @return 0 or -errno. */
+int svq_port_start(struct svq_port *port);
+
+/** Disconnect the guest, stop every queue and free the port. */
+void svq_port_destroy(struct svq_port *port);
+
+const char *svq_port_name(const struct svq_port *port);
+const char *svq_port_path(const struct svq_port *port);
+/** Number of vrings (two per queue pair). */
+uint16_t svq_port_nb_vrings(const struct svq_port *port);
+bool svq_port_connected(const struct svq_port *port);
+
+/** Read one vring's counters and state. @return 0 or -EINVAL. */
+int svq_port_queue_stats(const struct svq_port *port, uint16_t qid,
+		struct svq_queue_stats *stats, enum svq_queue_state *state,
+		unsigned int *lcore);
+
+#endif /* SVQ_PORT_H */

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Threat model: the guest writes its descriptor table, avail ring and the
+ * notification fields at any time, concurrently with us. Every value is
+ * read once into a local before it is checked and used, every index is
+ * bounded by the ring size before it is used, and a chain is accepted only
+ * if each buffer lies inside guest memory. The device is trusted no more:
+ * a used id it returns must be a head we made available.
+ *
+ * A violation stops this queue only (vq->fault); the caller reports it and
+ * asks for a device reset. Nothing is read or written outside the guest's
+ * memory regions and the relay's own.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include <rte_atomic.h>
+#include <rte_common.h>
+#include <rte_malloc.h>
+
+#include "svq_log.h"
+#include "svq_shadow.h"
+
+size_t
+svq_shadow_avail_offset(uint16_t size)
+{
+	return sizeof(struct vring_desc) * size;
+}
+
+size_t
+svq_shadow_used_offset(uint16_t size)
+{
+	/* avail: flags, idx, ring[size], used_event. The used ring is written
+	 * by the device and the avail ring by us: keep them on separate cache
+	 * lines. */
+	return RTE_ALIGN_CEIL(svq_shadow_avail_offset(size) +
+			sizeof(uint16_t) * (3 + size), RTE_CACHE_LINE_SIZE);
+}
+
+size_t
+svq_shadow_ring_bytes(uint16_t size)
+{
+	/* used: flags, idx, ring[size], avail_event */
+	return svq_shadow_used_offset(size) + sizeof(uint16_t) * 3 +
+		sizeof(struct vring_used_elem) * size;
+}
+
+static inline bool
+svq_busy_test(const uint64_t *busy, uint16_t idx)
+{
+	return (busy[idx / 64] >> (idx % 64)) & 1;
+}
+
+static inline void
+svq_busy_set(uint64_t *busy, uint16_t idx)
+{
+	busy[idx / 64] |= UINT64_C(1) << (idx % 64);
+}
+
+static inline void
+svq_busy_clear(uint64_t *busy, uint16_t idx)
+{
+	busy[idx / 64] &= ~(UINT64_C(1) << (idx % 64));
+}
+
+static size_t
+svq_busy_bytes(uint16_t size)
+{
+	return RTE_ALIGN_CEIL(size, 64) / 8;
+}
+
+static void __rte_cold __rte_format_printf(3, 4)
+svq_shadow_set_fault(struct svq_shadow_vq *vq, enum svq_shadow_fault fault,
+		const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+
+	vq->fault = fault;
+	if (fault == SVQ_FAULT_GUEST)
+		vq->stats.guest_errors++;
+	else
+		vq->stats.device_errors++;
+	SVQ_LOG(vring, ERR, "%s: %s %s; queue stopped until the device is reset",
+		vq->name, fault == SVQ_FAULT_GUEST ? "guest" : "device", what);
+}
+
+void
+svq_shadow_init(struct svq_shadow_vq *vq, const char *name)
+{
+	memset(vq, 0, sizeof(*vq));
+	vq->guest_callfd = -1;
+	vq->name = name;
+}
+
+void
+svq_shadow_free(struct svq_shadow_vq *vq)
+{
+	rte_free(vq->priv_desc);
+	rte_free(vq->inflight);
+	rte_free(vq->busy);
+	vq->priv_desc = NULL;
+	vq->inflight = NULL;
+	vq->busy = NULL;
+	vq->capacity = 0;
+}
+
+static int
+svq_shadow_reserve(struct svq_shadow_vq *vq, uint16_t size)
+{
+	if (size <= vq->capacity)
+		return 0;
+	svq_shadow_free(vq);
+	vq->priv_desc = rte_zmalloc("svq_priv_desc",
+			sizeof(*vq->priv_desc) * size, RTE_CACHE_LINE_SIZE);
+	vq->inflight = rte_zmalloc("svq_inflight",
+			sizeof(*vq->inflight) * size, RTE_CACHE_LINE_SIZE);
+	vq->busy = rte_zmalloc("svq_busy", svq_busy_bytes(size),
+			RTE_CACHE_LINE_SIZE);
+	if (vq->priv_desc == NULL || vq->inflight == NULL || vq->busy == NULL) {
+		svq_shadow_free(vq);
+		return -ENOMEM;
+	}
+	vq->capacity = size;
+	return 0;
+}
+
+static void
+svq_shadow_forget_inflight(struct svq_shadow_vq *vq)
+{
+	memset(vq->inflight, 0, sizeof(*vq->inflight) * vq->size);
+	memset(vq->busy, 0, svq_busy_bytes(vq->size));
+	vq->nb_inflight = 0;
+}
+
+int
+svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
+		uint16_t size, void *shadow_mem, const struct svq_mem_map *mem,
+		uint16_t last_avail, uint16_t last_used, bool event_idx,
+		int guest_callfd)
+{
+	uint8_t *base = shadow_mem;
+	int ret;
+
+	if (size == 0 || size > SVQ_RING_SIZE_MAX || !rte_is_power_of_2(size))
+		return -EINVAL;
+	ret = svq_shadow_reserve(vq, size);
+	if (ret < 0)
+		return ret;
+
+	vq->guest = *guest;
+	vq->guest_last_avail = last_avail;
+	vq->guest_used = last_used;
+	vq->guest_callfd = guest_callfd;
+	vq->event_idx = event_idx;
+
+	memset(shadow_mem, 0, svq_shadow_ring_bytes(size));
+	vq->shadow.desc = (struct vring_desc *)base;
+	vq->shadow.avail = (struct vring_avail *)(base +
+			svq_shadow_avail_offset(size));
+	vq->shadow.used = (struct vring_used *)(base +
+			svq_shadow_used_offset(size));
+	/* The relay polls the shadow used ring: the device need not interrupt. */
+	vq->shadow.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	vq->shadow_avail = 0;
+	vq->shadow_last_used = 0;
+
+	vq->size = size;
+	vq->mem = mem;
+	vq->fault = SVQ_FAULT_NONE;
+	svq_shadow_forget_inflight(vq);
+	return 0;
+}
+
+/*
+ * Validate the chain starting at @p head and copy it into the shadow
+ * descriptor table at the same indices. A descriptor already in flight,
+ * including one seen earlier in this chain, is refused: that rejects loops
+ * and overlapping chains, and bounds the walk by the ring size.
+ */
+static __rte_always_inline bool
+svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head)
+{
+	uint64_t writable = 0, bytes = 0;
+	bool seen_writable = false;
+	uint16_t idx = head, ndescs = 0;
+
+	for (;;) {
+		const volatile struct vring_desc *gd;
+		struct vring_desc d;
+
+		if (unlikely(idx >= vq->size)) {
+			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
+				"descriptor index %u out of range (ring size %u)",
+				idx, vq->size);
+			return false;
+		}
+		if (unlikely(svq_busy_test(vq->busy, idx))) {
+			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
+				"descriptor %u reused while in flight or chain loops",
+				idx);
+			return false;
+		}
+		/* One read of each field: the guest may rewrite the entry
+		 * while we look at it. */
+		gd = &vq->guest.desc[idx];
+		d.addr = gd->addr;
+		d.len = gd->len;
+		d.flags = gd->flags;
+		d.next = gd->next;
+
+		if (unlikely(d.flags & VRING_DESC_F_INDIRECT)) {
+			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
+				"indirect descriptor %u, feature not negotiated",
+				idx);
+			return false;
+		}
+		if (d.flags & VRING_DESC_F_WRITE) {
+			seen_writable = true;
+			writable += d.len;
+		} else if (unlikely(seen_writable)) {
+			/* virtio 1.2, 2.7.4.2: readable before writable */
+			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
+				"readable descriptor %u after a writable one", idx);
+			return false;
+		}
+		if (unlikely(!svq_mem_gpa_range_valid(vq->mem, d.addr, d.len))) {
+			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
+				"descriptor %u buffer 0x%" PRIx64 "+%u outside guest memory",
+				idx, (uint64_t)d.addr, d.len);
+			return false;
+		}
+		/* Only the flags the device is meant to see. */
+		d.flags &= VRING_DESC_F_NEXT | VRING_DESC_F_WRITE;
+		vq->priv_desc[idx] = d;
+		vq->shadow.desc[idx] = d;
+		svq_busy_set(vq->busy, idx);
+		bytes += d.len;
+		ndescs++;
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			break;
+		idx = d.next;
+	}
+
+	vq->inflight[head].ndescs = ndescs;
+	vq->inflight[head].writable_len = RTE_MIN(writable, (uint64_t)UINT32_MAX);
+	vq->stats.avail_descs += ndescs;
+	vq->stats.avail_bytes += bytes;
+	return true;
+}
+
+uint16_t
+svq_shadow_forward_avail(struct svq_shadow_vq *vq)
+{
+	const uint16_t mask = vq->size - 1;
+	uint16_t avail_idx, pending, i;
+
+	if (unlikely(vq->fault != SVQ_FAULT_NONE))
+		return 0;
+
+	/* Acquire: the descriptors and avail entries the driver wrote before
+	 * moving idx are visible before we read them; pairs with the driver's
+	 * write barrier before its avail->idx store. */
+	avail_idx = __atomic_load_n(&vq->guest.avail->idx, __ATOMIC_ACQUIRE);
+	pending = avail_idx - vq->guest_last_avail;
+	if (pending == 0)
+		return 0;
+	/* A driver can never have more than the ring size outstanding. */
+	if (unlikely((uint16_t)(avail_idx - vq->guest_used) > vq->size)) {
+		svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
+			"avail idx %u jumped past used idx %u by more than ring size %u",
+			avail_idx, vq->guest_used, vq->size);
+		return 0;
+	}
+
+	pending = RTE_MIN(pending, (uint16_t)SVQ_BURST);
+	for (i = 0; i < pending; i++) {
+		uint16_t head = vq->guest.avail->ring[vq->guest_last_avail & mask];
+
+		if (unlikely(!svq_forward_chain(vq, head)))
+			break;
+		vq->shadow.avail->ring[vq->shadow_avail & mask] = head;
+		vq->guest_last_avail++;
+		vq->shadow_avail++;
+		vq->nb_inflight++;
+	}
+	if (i == 0)
+		return 0;
+
+	/* Release: shadow descriptors and avail entries are visible to the
+	 * device before the new index; pairs with the device's acquire load
+	 * of avail->idx. */
+	__atomic_store_n(&vq->shadow.avail->idx, vq->shadow_avail,
+			__ATOMIC_RELEASE);
+	vq->stats.avail_chains += i;
+	return i;
+}
+
+bool
+svq_shadow_device_wants_kick(struct svq_shadow_vq *vq)
+{
+	/* Full barrier: the avail idx store is visible before we read the
+	 * device's suppression flag, else we could miss a kick it is asking
+	 * for; pairs with the device's barrier between clearing NO_NOTIFY and
+	 * re-reading avail->idx. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !(__atomic_load_n(&vq->shadow.used->flags, __ATOMIC_RELAXED) &
+			VRING_USED_F_NO_NOTIFY);
+}
+
+static __rte_always_inline void
+svq_release_chain(struct svq_shadow_vq *vq, uint16_t head)
+{
+	uint16_t ndescs = vq->inflight[head].ndescs;
+	uint16_t idx = head;
+
+	/* The next fields were validated when the chain was forwarded and
+	 * are read from our private copy, so the walk stays in bounds. */
+	while (ndescs-- > 0) {
+		svq_busy_clear(vq->busy, idx);
+		idx = vq->priv_desc[idx].next;
+	}
+	vq->inflight[head].ndescs = 0;
+	vq->nb_inflight--;
+}
+
+static __rte_always_inline void
+svq_guest_call(struct svq_shadow_vq *vq, uint16_t old_used)
+{
+	bool notify;
+
+	if (vq->guest_callfd < 0)
+		return;
+	/* Full barrier: the used idx store is visible before we read the
+	 * guest's suppression state, else we could skip an interrupt it just
+	 * asked for; pairs with the driver's barrier after it updates
+	 * used_event or clears NO_INTERRUPT. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (vq->event_idx) {
+		/* used_event sits right after the avail ring entries. */
+		uint16_t used_event = __atomic_load_n(
+				&vq->guest.avail->ring[vq->size], __ATOMIC_RELAXED);
+
+		notify = vring_need_event(used_event, vq->guest_used, old_used);
+	} else {
+		notify = !(__atomic_load_n(&vq->guest.avail->flags,
+				__ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT);
+	}
+	if (notify) {
+		eventfd_write(vq->guest_callfd, 1);
+		vq->stats.guest_calls++;
+	}
+}
+
+uint16_t
+svq_shadow_forward_used(struct svq_shadow_vq *vq)
+{
+	const uint16_t mask = vq->size - 1;
+	uint16_t used_idx, done, i, old_used;
+
+	if (unlikely(vq->fault != SVQ_FAULT_NONE))
+		return 0;
+
+	/* Acquire: the used elements, and the buffer data the device wrote
+	 * before publishing them, are visible before we read them; pairs with
+	 * the device's release store of used->idx. */
+	used_idx = __atomic_load_n(&vq->shadow.used->idx, __ATOMIC_ACQUIRE);
+	done = used_idx - vq->shadow_last_used;
+	if (done == 0)
+		return 0;
+	if (unlikely(done > vq->nb_inflight)) {
+		svq_shadow_set_fault(vq, SVQ_FAULT_DEVICE,
+			"completed %u chains with only %u in flight",
+			done, vq->nb_inflight);
+		return 0;
+	}
+
+	done = RTE_MIN(done, (uint16_t)SVQ_BURST);
+	old_used = vq->guest_used;
+	for (i = 0; i < done; i++) {
+		const volatile struct vring_used_elem *se =
+			&vq->shadow.used->ring[vq->shadow_last_used & mask];
+		struct vring_used_elem *ge;
+		uint32_t id = se->id;
+		uint32_t len = se->len;
+
+		if (unlikely(id >= vq->size || vq->inflight[id].ndescs == 0)) {
+			svq_shadow_set_fault(vq, SVQ_FAULT_DEVICE,
+				"completed id %u that was not in flight", id);
+			break;
+		}
+		if (unlikely(len > vq->inflight[id].writable_len)) {
+			/* The guest must not be told more bytes were written
+			 * than its buffers hold. */
+			vq->stats.device_errors++;
+			len = vq->inflight[id].writable_len;
+		}
+		svq_release_chain(vq, id);
+
+		ge = &vq->guest.used->ring[vq->guest_used & mask];
+		ge->id = id;
+		ge->len = len;
+		vq->guest_used++;
+		vq->shadow_last_used++;
+		vq->stats.used_bytes += len;
+	}
+	if (i == 0)
+		return 0;
+
+	/* Release: the used elements are visible to the guest before the new
+	 * index; pairs with the driver's read barrier after loading
+	 * used->idx. */
+	__atomic_store_n(&vq->guest.used->idx, vq->guest_used,
+			__ATOMIC_RELEASE);
+	vq->stats.used_chains += i;
+	svq_guest_call(vq, old_used);
+	return i;
+}
+
+int
+svq_shadow_stop(struct svq_shadow_vq *vq, uint16_t device_last_avail)
+{
+	uint16_t untouched;
+	int lost;
+
+	/* Each call either returns completions or nothing: bounded by the
+	 * number in flight. */
+	while (svq_shadow_forward_used(vq) != 0)
+		;
+
+	untouched = vq->shadow_avail - device_last_avail;
+	if (unlikely(untouched > vq->nb_inflight)) {
+		SVQ_LOG(vring, ERR,
+			"%s: device base %u is past the %u chains in flight; nothing rewound",
+			vq->name, device_last_avail, vq->nb_inflight);
+		svq_shadow_forget_inflight(vq);
+		return -EIO;
+	}
+	vq->guest_last_avail -= untouched;
+	lost = vq->nb_inflight - untouched;
+	if (lost != 0)
+		SVQ_LOG(vring, WARNING,
+			"%s: device stopped with %d chains taken but not completed",
+			vq->name, lost);
+	svq_shadow_forget_inflight(vq);
+	return lost;
+}

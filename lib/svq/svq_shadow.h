@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef SVQ_SHADOW_H
+#define SVQ_SHADOW_H
+
+/**
+ * @file
+ * Shadow split virtqueue.
+ *
+ * For one guest virtqueue the relay owns a second split ring of the same
+ * size, the shadow ring, which is the only ring the device sees. Guest
+ * descriptors are validated and copied into the shadow descriptor table at
+ * the same index (a 1:1 mirror), so a used id from the device is the guest
+ * head id and no id translation table is needed. Buffers are not copied:
+ * shadow descriptors carry the guest-physical address, which is the IOVA
+ * of guest memory in the device's address space.
+ *
+ * Which heads are in flight, how long each chain is and how many bytes the
+ * device may write into it are kept in relay-private memory, never read
+ * back from memory the device or the guest can write.
+ *
+ * Threading: one shadow virtqueue is driven by exactly one lcore at a time;
+ * none of these functions take locks.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/virtio_ring.h>
+
+#include "svq_mem.h"
+#include "svq_stats.h"
+
+/** Largest split ring the spec allows. */
+#define SVQ_RING_SIZE_MAX 32768
+/** Chains moved per call in each direction. */
+#define SVQ_BURST 32
+
+/** A split ring's three parts, as mapped in this process. */
+struct svq_ring {
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+};
+
+/* Relay-private state of one head that is in flight. */
+struct svq_inflight {
+	uint16_t ndescs;	/* 0: not in flight */
+	uint32_t writable_len;	/* bound for the used length */
+};
+
+/** Why a queue stopped relaying. */
+enum svq_shadow_fault {
+	SVQ_FAULT_NONE = 0,
+	SVQ_FAULT_GUEST,	/**< the guest wrote something invalid */
+	SVQ_FAULT_DEVICE,	/**< the device completed something invalid */
+};
+
+struct svq_shadow_vq {
+	/* Guest side: rings in guest memory, written by the guest. */
+	struct svq_ring guest;
+	uint16_t guest_last_avail;	/* next guest avail entry to take */
+	uint16_t guest_used;		/* guest used idx we publish */
+	int guest_callfd;		/* -1: the guest polls */
+	bool event_idx;			/* VIRTIO_RING_F_EVENT_IDX with the guest */
+
+	/* Device side: the shadow ring in relay memory. */
+	struct svq_ring shadow;
+	uint16_t shadow_avail;		/* shadow avail idx we publish */
+	uint16_t shadow_last_used;	/* next shadow used entry to take */
+
+	uint16_t size;
+	uint16_t capacity;		/* ring size the bookkeeping was sized for */
+	uint16_t nb_inflight;
+	enum svq_shadow_fault fault;
+
+	/* Relay-private bookkeeping, indexed by descriptor id. */
+	struct vring_desc *priv_desc;	/* validated copy of each descriptor */
+	struct svq_inflight *inflight;	/* per head */
+	uint64_t *busy;			/* bitmap: descriptor is in a chain in flight */
+
+	const struct svq_mem_map *mem;
+	const char *name;		/* for log lines, e.g. "port0 q1" */
+
+	struct svq_queue_stats stats;
+};
+
+/** Bytes of shadow ring memory needed for a ring of @p size entries. */
+size_t svq_shadow_ring_bytes(uint16_t size);
+
+/** Offsets of the avail and used rings inside shadow ring memory. */
+size_t svq_shadow_avail_offset(uint16_t size);
+size_t svq_shadow_used_offset(uint16_t size);
+
+/** Prepare an idle shadow virtqueue; @p name is kept for log lines. */
+void svq_shadow_init(struct svq_shadow_vq *vq, const char *name);
+
+/** Free the relay-private bookkeeping. */
+void svq_shadow_free(struct svq_shadow_vq *vq);
+
+/**
+ * Start relaying a guest ring through a freshly zeroed shadow ring.
+ *
+ * @param guest
+ *   The guest's rings as mapped in this process.
+ * @param size
+ *   Ring size: a power of two not above SVQ_RING_SIZE_MAX.
+ * @param shadow_mem
+ *   svq_shadow_ring_bytes(size) bytes of relay memory for the shadow ring.
+ * @param last_avail, last_used
+ *   Where the guest ring stands (the vring base).
+ * @return 0, -EINVAL for a size the relay cannot shadow, or -ENOMEM.
+ */
+int svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
+		uint16_t size, void *shadow_mem, const struct svq_mem_map *mem,
+		uint16_t last_avail, uint16_t last_used, bool event_idx,
+		int guest_callfd);
+
+/**
+ * Forward new guest avail chains into the shadow ring.
+ * Called on the lcore that owns the queue.
+ *
+ * @return chains forwarded; on malformed guest input the queue faults
+ *   (vq->fault) and nothing more is forwarded.
+ */
+uint16_t svq_shadow_forward_avail(struct svq_shadow_vq *vq);
+
+/** True when the device asked to be notified of new avail entries. */
+bool svq_shadow_device_wants_kick(struct svq_shadow_vq *vq);
+
+/**
+ * Return the device's completions to the guest used ring and interrupt the
+ * guest if its notification suppression allows it.
+ * Called on the lcore that owns the queue.
+ *
+ * @return chains completed.
+ */
+uint16_t svq_shadow_forward_used(struct svq_shadow_vq *vq);
+
+/**
+ * Stop relaying once the device has stopped processing the shadow ring.
+ *
+ * Completions still in the shadow used ring are returned to the guest.
+ * Chains the device never took from the shadow avail ring are given back
+ * by rewinding guest_last_avail, so a restart offers them again: avail
+ * entries are consumed in order by every device, so those are exactly the
+ * last ones forwarded.
+ *
+ * @param device_last_avail
+ *   The device's vring base: the next shadow avail entry it would take.
+ * @return the number of chains the device took but never completed
+ *   (their buffers cannot be given back), or -EIO when device_last_avail is
+ *   impossible.
+ */
+int svq_shadow_stop(struct svq_shadow_vq *vq, uint16_t device_last_avail);
+
+#endif /* SVQ_SHADOW_H */
