@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Shadow virtqueue: forwarding of well-formed chains, and every malformed
+ * guest ring or device completion the walker must refuse.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "guest_ring.h"
+#include "svq_shadow.h"
+#include "unit.h"
+
+static struct test_guest g;
+static struct svq_shadow_vq vq;
+static void *shadow_mem;
+static uint16_t dev_last_avail;	/* the test's device: next shadow avail */
+static uint16_t dev_used;	/* the test's device: next shadow used */
+
+static void
+start(uint16_t size, bool event_idx, int callfd)
+{
+	tg_init(&g, size);
+	shadow_mem = aligned_alloc(4096, RTE_ALIGN_CEIL(svq_shadow_ring_bytes(size), 4096));
+	svq_shadow_init(&vq, "test q0");
+	CU_ASSERT_EQUAL_FATAL(svq_shadow_start(&vq, &g.ring, size, shadow_mem,
+			&g.map, 0, 0, event_idx, callfd), 0);
+	dev_last_avail = 0;
+	dev_used = 0;
+}
+
+static void
+stop(void)
+{
+	svq_shadow_free(&vq);
+	free(shadow_mem);
+	tg_fini(&g);
+}
+
+/* The test's device takes the next shadow avail entry. */
+static uint16_t
+dev_take(void)
+{
+	uint16_t head = vq.shadow.avail->ring[dev_last_avail & (vq.size - 1)];
+
+	dev_last_avail++;
+	return head;
+}
+
+static void
+dev_complete(uint32_t id, uint32_t len)
+{
+	struct vring_used_elem *e = &vq.shadow.used->ring[dev_used & (vq.size - 1)];
+
+	e->id = id;
+	e->len = len;
+	dev_used++;
+	__atomic_store_n(&vq.shadow.used->idx, dev_used, __ATOMIC_RELEASE);
+}
+
+static void
+test_forward_single_and_complete(void)
+{
+	uint64_t buf;
+	uint32_t id, len;
+
+	start(TG_RING_SIZE, false, -1);
+	buf = tg_alloc(&g, 100);
+	tg_set_desc(&g, 5, buf, 100, 0, 0);
+	tg_publish(&g, 5);
+
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 1);
+	CU_ASSERT_EQUAL(vq.shadow.avail->idx, 1);
+	CU_ASSERT_EQUAL(vq.shadow.avail->ring[0], 5);
+	/* zero copy: the shadow descriptor points at the guest buffer */
+	CU_ASSERT_EQUAL(vq.shadow.desc[5].addr, buf);
+	CU_ASSERT_EQUAL(vq.shadow.desc[5].len, 100);
+	CU_ASSERT_EQUAL(vq.nb_inflight, 1);
+	CU_ASSERT_EQUAL(vq.stats.avail_bytes, 100);
+
+	CU_ASSERT_EQUAL(dev_take(), 5);
+	dev_complete(5, 0);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 1);
+	CU_ASSERT_TRUE(tg_pop_used(&g, &id, &len));
+	CU_ASSERT_EQUAL(id, 5);
+	CU_ASSERT_EQUAL(len, 0);
+	CU_ASSERT_EQUAL(vq.nb_inflight, 0);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_NONE);
+	stop();
+}
+
+static void
+test_forward_chain_out_of_order_completion(void)
+{
+	uint32_t id, len;
+
+	start(TG_RING_SIZE, false, -1);
+	/* chain A: 0 (readable) -> 1 (writable 200) */
+	tg_set_desc(&g, 0, tg_alloc(&g, 12), 12, VRING_DESC_F_NEXT, 1);
+	tg_set_desc(&g, 1, tg_alloc(&g, 200), 200, VRING_DESC_F_WRITE, 0);
+	/* chain B: 7 -> 3 -> 9, all writable */
+	tg_set_desc(&g, 7, tg_alloc(&g, 50), 50, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 3);
+	tg_set_desc(&g, 3, tg_alloc(&g, 50), 50, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 9);
+	tg_set_desc(&g, 9, tg_alloc(&g, 50), 50, VRING_DESC_F_WRITE, 0);
+	tg_publish(&g, 0);
+	tg_publish(&g, 7);
+
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 2);
+	CU_ASSERT_EQUAL(vq.stats.avail_descs, 5);
+	CU_ASSERT_EQUAL(vq.shadow.desc[7].next, 3);
+	CU_ASSERT_EQUAL(vq.shadow.desc[3].next, 9);
+	CU_ASSERT_EQUAL(vq.shadow.desc[9].flags, VRING_DESC_F_WRITE);
+
+	/* the device completes B before A */
+	dev_complete(7, 150);
+	dev_complete(0, 200);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 2);
+	CU_ASSERT_TRUE(tg_pop_used(&g, &id, &len));
+	CU_ASSERT_EQUAL(id, 7);
+	CU_ASSERT_EQUAL(len, 150);
+	CU_ASSERT_TRUE(tg_pop_used(&g, &id, &len));
+	CU_ASSERT_EQUAL(id, 0);
+	CU_ASSERT_EQUAL(len, 200);
+	CU_ASSERT_EQUAL(vq.stats.used_bytes, 350);
+
+	/* descriptors are free again: the same chain can be reposted */
+	tg_publish(&g, 7);
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 1);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_NONE);
+	stop();
+}
+
+static void
+test_burst_limit(void)
+{
+	uint16_t i;
+
+	start(TG_RING_SIZE, false, -1);
+	for (i = 0; i < 40; i++) {
+		tg_set_desc(&g, i, tg_alloc(&g, 64), 64, 0, 0);
+		tg_publish(&g, i);
+	}
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), SVQ_BURST);
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 40 - SVQ_BURST);
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 0);
+	stop();
+}
+
+/* Run @p setup on a fresh ring, then check the guest fault it must cause. */
+static void
+expect_guest_fault(void (*setup)(void))
+{
+	start(TG_RING_SIZE, false, -1);
+	setup();
+	/* forward until the malformed entry is reached */
+	while (svq_shadow_forward_avail(&vq) != 0)
+		;
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_GUEST);
+	CU_ASSERT_EQUAL(vq.stats.guest_errors, 1);
+	/* a faulted queue forwards nothing more, in either direction */
+	tg_set_desc(&g, 200, tg_alloc(&g, 64), 64, 0, 0);
+	tg_publish(&g, 200);
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 0);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 0);
+	stop();
+}
+
+static void
+setup_head_out_of_range(void)
+{
+	tg_publish(&g, TG_RING_SIZE);
+}
+
+static void
+setup_next_out_of_range(void)
+{
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, VRING_DESC_F_NEXT, 0xffff);
+	tg_publish(&g, 0);
+}
+
+static void
+setup_loop(void)
+{
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, VRING_DESC_F_NEXT, 1);
+	tg_set_desc(&g, 1, tg_alloc(&g, 64), 64, VRING_DESC_F_NEXT, 0);
+	tg_publish(&g, 0);
+}
+
+static void
+setup_self_loop(void)
+{
+	tg_set_desc(&g, 4, tg_alloc(&g, 64), 64, VRING_DESC_F_NEXT, 4);
+	tg_publish(&g, 4);
+}
+
+static void
+setup_overlapping_chains(void)
+{
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, VRING_DESC_F_NEXT, 1);
+	tg_set_desc(&g, 1, tg_alloc(&g, 64), 64, 0, 0);
+	tg_set_desc(&g, 2, tg_alloc(&g, 64), 64, VRING_DESC_F_NEXT, 1);
+	tg_publish(&g, 0);
+	tg_publish(&g, 2);
+}
+
+static void
+setup_head_reused_in_flight(void)
+{
+	tg_set_desc(&g, 3, tg_alloc(&g, 64), 64, 0, 0);
+	tg_publish(&g, 3);
+	tg_publish(&g, 3);
+}
+
+static void
+setup_readable_after_writable(void)
+{
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64,
+		VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
+	tg_set_desc(&g, 1, tg_alloc(&g, 64), 64, 0, 0);
+	tg_publish(&g, 0);
+}
+
+static void
+setup_indirect(void)
+{
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, VRING_DESC_F_INDIRECT, 0);
+	tg_publish(&g, 0);
+}
+
+static void
+setup_buffer_past_end(void)
+{
+	tg_set_desc(&g, 0, TG_GPA_BASE + TG_MEM_SIZE - 10, 11, 0, 0);
+	tg_publish(&g, 0);
+}
+
+static void
+setup_buffer_below_start(void)
+{
+	tg_set_desc(&g, 0, TG_GPA_BASE - 1, 1, 0, 0);
+	tg_publish(&g, 0);
+}
+
+static void
+setup_buffer_wraps(void)
+{
+	tg_set_desc(&g, 0, UINT64_MAX - 8, 64, 0, 0);
+	tg_publish(&g, 0);
+}
+
+static void
+setup_avail_idx_jump(void)
+{
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, 0, 0);
+	__atomic_store_n(&g.ring.avail->idx, TG_RING_SIZE + 1, __ATOMIC_RELEASE);
+}
+
+static void
+setup_bad_link_deep_in_chain(void)
+{
+	/* first two descriptors are fine, the third points outside memory */
+	tg_set_desc(&g, 10, tg_alloc(&g, 64), 64, VRING_DESC_F_NEXT, 11);
+	tg_set_desc(&g, 11, tg_alloc(&g, 64), 64, VRING_DESC_F_NEXT, 12);
+	tg_set_desc(&g, 12, 0x10, 64, 0, 0);
+	tg_publish(&g, 10);
+}
+
+static void test_fault_head_out_of_range(void) { expect_guest_fault(setup_head_out_of_range); }
+static void test_fault_next_out_of_range(void) { expect_guest_fault(setup_next_out_of_range); }
+static void test_fault_loop(void) { expect_guest_fault(setup_loop); }
+static void test_fault_self_loop(void) { expect_guest_fault(setup_self_loop); }
+static void test_fault_overlap(void) { expect_guest_fault(setup_overlapping_chains); }
+static void test_fault_reused_head(void) { expect_guest_fault(setup_head_reused_in_flight); }
+static void test_fault_readable_after_writable(void) { expect_guest_fault(setup_readable_after_writable); }
+static void test_fault_indirect(void) { expect_guest_fault(setup_indirect); }
+static void test_fault_past_end(void) { expect_guest_fault(setup_buffer_past_end); }
+static void test_fault_below_start(void) { expect_guest_fault(setup_buffer_below_start); }
+static void test_fault_wraps(void) { expect_guest_fault(setup_buffer_wraps); }
+static void test_fault_avail_jump(void) { expect_guest_fault(setup_avail_idx_jump); }
+static void test_fault_deep_link(void) { expect_guest_fault(setup_bad_link_deep_in_chain); }
+
+static void
+test_long_chain_within_ring_is_fine(void)
+{
+	uint16_t i, size = 16;
+
+	start(size, false, -1);
+	for (i = 0; i < size; i++)
+		tg_set_desc(&g, i, tg_alloc(&g, 64), 64,
+			i + 1 < size ? VRING_DESC_F_NEXT : 0, i + 1);
+	tg_publish(&g, 0);
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 1);
+	CU_ASSERT_EQUAL(vq.stats.avail_descs, size);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_NONE);
+	stop();
+}
+
+static void
+test_device_completes_unknown_id(void)
+{
+	start(TG_RING_SIZE, false, -1);
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, 0, 0);
+	tg_publish(&g, 0);
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 1);
+	dev_complete(1, 0);	/* 1 was never made available */
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 0);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_DEVICE);
+	CU_ASSERT_EQUAL(vq.stats.device_errors, 1);
+	CU_ASSERT_EQUAL(g.ring.used->idx, 0);
+	stop();
+
+	start(TG_RING_SIZE, false, -1);
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, 0, 0);
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(TG_RING_SIZE + 5, 0);	/* out of range */
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 0);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_DEVICE);
+	stop();
+}
+
+static void
+test_device_completes_too_many(void)
+{
+	start(TG_RING_SIZE, false, -1);
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, 0, 0);
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	__atomic_store_n(&vq.shadow.used->idx, 2, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 0);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_DEVICE);
+	stop();
+}
+
+static void
+test_device_used_len_clamped(void)
+{
+	uint32_t id, len;
+
+	start(TG_RING_SIZE, false, -1);
+	tg_set_desc(&g, 0, tg_alloc(&g, 100), 100, VRING_DESC_F_WRITE, 0);
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(0, 5000);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 1);
+	CU_ASSERT_TRUE(tg_pop_used(&g, &id, &len));
+	CU_ASSERT_EQUAL(len, 100);
+	CU_ASSERT_EQUAL(vq.stats.device_errors, 1);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_NONE);
+	stop();
+}
+
+static void
+test_stop_rewinds_untouched(void)
+{
+	uint16_t i;
+	uint32_t id, len;
+
+	start(TG_RING_SIZE, false, -1);
+	for (i = 0; i < 4; i++) {
+		tg_set_desc(&g, i, tg_alloc(&g, 64), 64, VRING_DESC_F_WRITE, 0);
+		tg_publish(&g, i);
+	}
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 4);
+	/* the device took two and completed one of them */
+	dev_take();
+	dev_take();
+	dev_complete(0, 10);
+	CU_ASSERT_EQUAL(svq_shadow_stop(&vq, dev_last_avail), 1);
+	/* the completion reached the guest; the two untouched are rewound */
+	CU_ASSERT_TRUE(tg_pop_used(&g, &id, &len));
+	CU_ASSERT_EQUAL(id, 0);
+	CU_ASSERT_EQUAL(vq.guest_last_avail, 2);
+	CU_ASSERT_EQUAL(vq.guest_used, 1);
+	CU_ASSERT_EQUAL(vq.nb_inflight, 0);
+
+	/* restarted from that base, heads 2 and 3 are offered again */
+	CU_ASSERT_EQUAL(svq_shadow_start(&vq, &g.ring, TG_RING_SIZE, shadow_mem,
+			&g.map, vq.guest_last_avail, vq.guest_used, false, -1), 0);
+	dev_last_avail = dev_used = 0;
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 2);
+	CU_ASSERT_EQUAL(dev_take(), 2);
+	CU_ASSERT_EQUAL(dev_take(), 3);
+	stop();
+}
+
+static void
+test_stop_with_impossible_device_base(void)
+{
+	start(TG_RING_SIZE, false, -1);
+	tg_set_desc(&g, 0, tg_alloc(&g, 64), 64, 0, 0);
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	/* base 100 would mean the device took entries never made available */
+	CU_ASSERT_EQUAL(svq_shadow_stop(&vq, 100), -EIO);
+	CU_ASSERT_EQUAL(vq.nb_inflight, 0);
+	stop();
+}
+
+static uint64_t
+drain_eventfd(int fd)
+{
+	eventfd_t v = 0;
+
+	if (eventfd_read(fd, &v) < 0)
+		return 0;
+	return v;
+}
+
+static void
+complete_one(uint16_t head)
+{
+	tg_set_desc(&g, head, tg_alloc(&g, 64), 64, 0, 0);
+	tg_publish(&g, head);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), 0);
+	svq_shadow_forward_used(&vq);
+}
+
+static void
+test_guest_call_flags(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK);
+
+	start(TG_RING_SIZE, false, fd);
+	g.ring.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	complete_one(0);
+	CU_ASSERT_EQUAL(drain_eventfd(fd), 0);
+	CU_ASSERT_EQUAL(vq.stats.guest_calls, 0);
+	g.ring.avail->flags = 0;
+	complete_one(1);
+	CU_ASSERT_EQUAL(drain_eventfd(fd), 1);
+	CU_ASSERT_EQUAL(vq.stats.guest_calls, 1);
+	stop();
+	close(fd);
+}
+
+static void
+test_guest_call_event_idx(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK);
+
+	start(TG_RING_SIZE, true, fd);
+	/* used_event = 5: the guest wants a call once used idx passes 5 */
+	g.ring.avail->ring[TG_RING_SIZE] = 5;
+	g.ring.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;	/* ignored */
+	complete_one(0);	/* used 0 -> 1 */
+	CU_ASSERT_EQUAL(drain_eventfd(fd), 0);
+	g.ring.avail->ring[TG_RING_SIZE] = 1;
+	complete_one(1);	/* used 1 -> 2 crosses event 1 */
+	CU_ASSERT_EQUAL(drain_eventfd(fd), 1);
+	complete_one(2);	/* 2 -> 3 does not cross 1 again */
+	CU_ASSERT_EQUAL(drain_eventfd(fd), 0);
+	stop();
+	close(fd);
+}
+
+static void
+test_start_refuses_bad_sizes(void)
+{
+	uint8_t mem[64];
+
+	svq_shadow_init(&vq, "test");
+	CU_ASSERT_EQUAL(svq_shadow_start(&vq, &g.ring, 0, mem, &g.map, 0, 0,
+			false, -1), -EINVAL);
+	CU_ASSERT_EQUAL(svq_shadow_start(&vq, &g.ring, 100, mem, &g.map, 0, 0,
+			false, -1), -EINVAL);
+	svq_shadow_free(&vq);
+}
+
+static CU_TestInfo shadow_tests[] = {
+	{ "forward one buffer and complete it", test_forward_single_and_complete },
+	{ "chains, out-of-order completion, repost", test_forward_chain_out_of_order_completion },
+	{ "burst limit", test_burst_limit },
+	{ "chain as long as the ring", test_long_chain_within_ring_is_fine },
+	{ "guest: head index out of range", test_fault_head_out_of_range },
+	{ "guest: next index out of range", test_fault_next_out_of_range },
+	{ "guest: chain loop", test_fault_loop },
+	{ "guest: self loop", test_fault_self_loop },
+	{ "guest: chains overlap", test_fault_overlap },
+	{ "guest: head reused while in flight", test_fault_reused_head },
+	{ "guest: readable after writable", test_fault_readable_after_writable },
+	{ "guest: indirect not negotiated", test_fault_indirect },
+	{ "guest: buffer past end of memory", test_fault_past_end },
+	{ "guest: buffer below memory", test_fault_below_start },
+	{ "guest: buffer address wraps", test_fault_wraps },
+	{ "guest: avail idx jumps past ring size", test_fault_avail_jump },
+	{ "guest: bad buffer deep in a chain", test_fault_deep_link },
+	{ "device: completes an id not in flight", test_device_completes_unknown_id },
+	{ "device: completes more than in flight", test_device_completes_too_many },
+	{ "device: used length clamped", test_device_used_len_clamped },
+	{ "stop rewinds untouched chains", test_stop_rewinds_untouched },
+	{ "stop with impossible device base", test_stop_with_impossible_device_base },
+	{ "guest call honours NO_INTERRUPT", test_guest_call_flags },
+	{ "guest call honours EVENT_IDX", test_guest_call_event_idx },
+	{ "start refuses bad ring sizes", test_start_refuses_bad_sizes },
+	CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo unit_suite_shadow = {
+	"shadow virtqueue", NULL, NULL, NULL, NULL, shadow_tests
+};

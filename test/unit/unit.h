@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef TEST_UNIT_H
+#define TEST_UNIT_H
+
+#include <CUnit/CUnit.h>
+
+extern CU_SuiteInfo unit_suite_mem;
+extern CU_SuiteInfo unit_suite_shadow;
+extern CU_SuiteInfo unit_suite_sim;
+
+#endif /* TEST_UNIT_H */
