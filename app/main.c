@@ -164,6 +164,7 @@ main(int argc, char **argv)
 		if (params.dev == NULL) {
 			fprintf(stderr, "error: --device %s: cannot create the device (see log above)\n",
 				args.ports[p].device);
+			relay_usage(argv[0]);
 			exit_code = 2;
 			goto out;
 		}
@@ -175,6 +176,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (relay_assign_lcores(&args, ports) < 0) {
+		relay_usage(argv[0]);
 		exit_code = 2;
 		goto out;
 	}
