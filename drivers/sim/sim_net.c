@@ -10,6 +10,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ RTE_LOG_REGISTER(sim_logtype, svq.sim, INFO);
 	 (UINT64_C(1) << VIRTIO_NET_F_MQ))
 
 #define SIM_ETH_DESCS 1024
+#define SIM_QUEUES_UNSET ULONG_MAX
 
 static unsigned int sim_next_id;
 
@@ -381,6 +383,11 @@ sim_parse_args(const char *args, struct sim_args *a)
 	SIM_KV("size", sim_arg_ulong, &a->size);
 #undef SIM_KV
 	rte_kvargs_free(kv);
+	/* An ethdev spreads received traffic over all its queues, and only
+	 * the queues of pairs the driver enabled are polled: in port mode
+	 * offer one pair unless told otherwise. */
+	if (a->queues == SIM_QUEUES_UNSET)
+		a->queues = a->mode == SIM_MODE_PORT ? 1 : 8;
 	if (ret == 0 && (a->queues == 0 || a->queues > SIM_MAX_QUEUE_PAIRS)) {
 		RTE_LOG(ERR, USER1, "svq.sim: queues must be 1..%u\n",
 			SIM_MAX_QUEUE_PAIRS);
@@ -445,7 +452,7 @@ sim_create(const char *args)
 	struct sim_args a = {
 		.mode = SIM_MODE_LOOPBACK,
 		.mac = { .addr_bytes = { 0x52, 0x54, 0x00, 0x53, 0x56, 0x51 } },
-		.queues = 8,
+		.queues = SIM_QUEUES_UNSET,
 		.size = 64,
 	};
 	char name[RTE_MEMPOOL_NAMESIZE];
