@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Helpers shared by the integration tests; sourced, not run.
+#
+# Every process a test starts is recorded by PID and ended by that PID in
+# the EXIT trap (never by name: other DPDK processes may share the host).
+# Each DPDK process gets its own --file-prefix, and the trap removes that
+# prefix's hugepage files and runtime directory, so a killed test leaves
+# nothing behind.
+#
+# Environment:
+#   SVQ_IT_BACKEND        relay (default) or testpmd: the vhost-user backend
+#                         under test; testpmd (net_vhost, io forwarding,
+#                         queue q -> queue q) is a stand-in that loops
+#                         frames back the way the relay's sim loopback does
+#   SVQ_IT_TESTPMD        dpdk-testpmd binary (default: from PATH)
+#   SVQ_IT_BACKEND_LCORES lcores of the backend (default 0-1: main on cpu 0,
+#                         forwarding/worker on cpu 1)
+#   SVQ_IT_MIN_HUGEPAGES  free 2M hugepages required (default 256)
+#   SVQ_IT_KEEP           1: keep the work directory and logs
+#   SVQ_IT_VERBOSE        1: print whole logs, not only their tails, on failure
+
+IT_NAME=$(basename "$0" .sh)
+IT_BACKEND=${SVQ_IT_BACKEND:-relay}
+IT_TESTPMD=${SVQ_IT_TESTPMD:-dpdk-testpmd}
+IT_BACKEND_LCORES=${SVQ_IT_BACKEND_LCORES:-0-1}
+IT_HUGEDIR=/dev/hugepages
+IT_DIR=
+IT_PIDS=()
+IT_PREFIXES=()
+IT_LOGS=()
+IT_FAILED=0
+
+it_log() {
+	echo "$IT_NAME: $*"
+}
+
+# Prerequisite absent: meson counts exit 77 as "skipped".
+it_skip() {
+	echo "$IT_NAME: SKIP: $*"
+	exit 77
+}
+
+it_fail() {
+	echo "$IT_NAME: FAIL: $*"
+	IT_FAILED=1
+	exit 1
+}
+
+it_dump_logs() {
+	local f
+	for f in "${IT_LOGS[@]}"; do
+		[ -f "$f" ] || continue
+		echo "----- $f"
+		if [ "${SVQ_IT_VERBOSE:-0}" = 1 ]; then
+			cat "$f"
+		else
+			tail -n 40 "$f"
+		fi
+	done
+	echo "-----"
+}
+
+it_stop_pid() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	# DPDK apps close their ports on SIGTERM; give them a moment.
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+it_cleanup() {
+	local rc=$? pid prefix i
+	trap - EXIT INT TERM
+	# Guests first, so the backend sees an orderly disconnect; before the
+	# logs are shown, so an interrupted guest's last words are in them.
+	for (( i = ${#IT_PIDS[@]} - 1; i >= 0; i-- )); do
+		it_stop_pid "${IT_PIDS[$i]}"
+	done
+	if [ "$IT_FAILED" = 1 ] || { [ "$rc" != 0 ] && [ "$rc" != 77 ]; }; then
+		it_dump_logs
+	fi
+	for prefix in "${IT_PREFIXES[@]}"; do
+		rm -f "$IT_HUGEDIR/${prefix}"map_*
+		rm -rf "/var/run/dpdk/$prefix"
+	done
+	if [ -n "$IT_DIR" ]; then
+		if [ "${SVQ_IT_KEEP:-0}" = 1 ]; then
+			it_log "kept $IT_DIR"
+		else
+			rm -rf "$IT_DIR"
+		fi
+	fi
+	exit "$rc"
+}
+
+it_init() {
+	trap it_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	IT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/svq-it.XXXXXX") ||
+		it_fail "cannot create a work directory"
+	IT_SOCK=$IT_DIR/vhost.sock
+}
+
+it_need_common() {
+	[ "$(id -u)" = 0 ] || it_skip "not root (DPDK needs hugepages and /var/run/dpdk)"
+	grep -qs " $IT_HUGEDIR hugetlbfs " /proc/mounts ||
+		it_skip "hugetlbfs is not mounted on $IT_HUGEDIR"
+	local free
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	[ "${free:-0}" -ge "${SVQ_IT_MIN_HUGEPAGES:-256}" ] ||
+		it_skip "only ${free:-0} free hugepages (need ${SVQ_IT_MIN_HUGEPAGES:-256})"
+}
+
+it_need_testpmd() {
+	command -v "$IT_TESTPMD" >/dev/null 2>&1 ||
+		it_skip "$IT_TESTPMD not found (Debian package dpdk)"
+}
+
+it_need_backend() {
+	case "$IT_BACKEND" in
+	relay)
+		[ -x "$RELAY" ] || it_skip "relay binary '$RELAY' is not built"
+		;;
+	testpmd)
+		it_need_testpmd
+		;;
+	*)
+		it_fail "SVQ_IT_BACKEND must be relay or testpmd, not '$IT_BACKEND'"
+		;;
+	esac
+}
+
+# it_spawn NAME PREFIX CMD...: start CMD in the background, output to
+# $IT_DIR/NAME.log, stdin from /dev/null unless IT_STDIN is set.
+# Sets IT_LAST_PID.
+it_spawn() {
+	local name=$1 prefix=$2 log
+	shift 2
+	log=$IT_DIR/$name.log
+	IT_LOGS+=("$log")
+	[ -n "$prefix" ] && IT_PREFIXES+=("$prefix")
+	echo "+ $*" >"$log"
+	"$@" <"${IT_STDIN:-/dev/null}" >>"$log" 2>&1 &
+	IT_LAST_PID=$!
+	IT_PIDS+=("$IT_LAST_PID")
+}
+
+# Starts the backend as the vhost-user server on $IT_SOCK with $1 queue
+# pairs and waits until it listens.
+it_start_backend() {
+	local q=$1 prefix i
+	case "$IT_BACKEND" in
+	relay)
+		prefix=svq-it-relay-$$
+		it_spawn backend "$prefix" "$RELAY" -l "$IT_BACKEND_LCORES" \
+			--no-pci --file-prefix="$prefix" -- \
+			--vhost "$IT_SOCK,queues=$q" --device sim,mode=loopback
+		;;
+	testpmd)
+		# Non-interactive testpmd would block on "Press enter to
+		# exit" reading stdin, and exit at once on /dev/null; with
+		# --stats-period it loops printing statistics until SIGTERM
+		# instead. --total-num-mbufs: the default pool takes
+		# ~340 MB of hugepages. --port-topology=loop makes port 0 forward to
+		# itself without the "odd number of ports" warning; with
+		# rxq == txq testpmd maps stream rx queue q -> tx queue q.
+		prefix=svq-it-be-$$
+		it_spawn backend "$prefix" "$IT_TESTPMD" -l "$IT_BACKEND_LCORES" \
+			--no-pci --file-prefix="$prefix" \
+			--vdev "net_vhost0,iface=$IT_SOCK,queues=$q" -- \
+			--forward-mode=io --port-topology=loop --auto-start \
+			--rxq="$q" --txq="$q" --nb-cores=1 --stats-period=1 \
+			--total-num-mbufs=16384
+		;;
+	esac
+	IT_BACKEND_PID=$IT_LAST_PID
+	for i in $(seq 200); do
+		[ -S "$IT_SOCK" ] && break
+		kill -0 "$IT_BACKEND_PID" 2>/dev/null ||
+			it_fail "backend ($IT_BACKEND) exited before creating $IT_SOCK"
+		sleep 0.1
+	done
+	[ -S "$IT_SOCK" ] || it_fail "backend ($IT_BACKEND) did not create $IT_SOCK in 20 s"
+	it_log "backend $IT_BACKEND (pid $IT_BACKEND_PID) listening on $IT_SOCK, $q queue pair(s)"
+}
+
+it_backend_alive() {
+	kill -0 "$IT_BACKEND_PID" 2>/dev/null
+}
+
+# it_field LINE KEY: value of KEY=value in a result line.
+it_field() {
+	local kv
+	for kv in $1; do
+		case "$kv" in
+		"$2"=*) echo "${kv#*=}"; return 0 ;;
+		esac
+	done
+	return 1
+}

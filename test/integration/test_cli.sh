@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Bad command lines: each must get one "error:" line saying what is wrong,
+# the usage, and exit status 2, without creating a socket. A good command
+# line with --duration must start, listen and stop cleanly by itself.
+#
+#   test_cli.sh RELAY
+set -uo pipefail
+
+relay=$1
+name=test_cli
+work=$(mktemp -d /tmp/svq-cli.XXXXXX)
+prefix=svq-cli-$$
+failed=0
+trap 'rm -rf "$work" /dev/hugepages/${prefix}* /var/run/dpdk/${prefix}*' EXIT
+
+[ "$(id -u)" = 0 ] || { echo "$name: SKIP: needs root (hugepages)"; exit 77; }
+[ "$(cat /proc/sys/vm/nr_hugepages)" -gt 0 ] ||
+	{ echo "$name: SKIP: no hugepages reserved"; exit 77; }
+
+eal=(-l 0-1 --no-pci --file-prefix="$prefix" --log-level='*:error')
+
+# expect_bad 'what it must say' app-args...
+expect_bad() {
+	local want=$1 out rc
+	shift
+	out=$("$relay" "${eal[@]}" -- "$@" 2>&1)
+	rc=$?
+	if [ $rc -ne 2 ]; then
+		echo "$name: FAIL: '$*' exited $rc, want 2"
+		failed=1
+	elif ! grep -q "^error: .*$want" <<<"$out"; then
+		echo "$name: FAIL: '$*' did not say '$want':"
+		grep "error" <<<"$out" | head -3
+		failed=1
+	elif ! grep -q "^usage:" <<<"$out"; then
+		echo "$name: FAIL: '$*' printed no usage"
+		failed=1
+	elif [ "$(grep -c '^error:' <<<"$out")" -ne 1 ]; then
+		echo "$name: FAIL: '$*' printed more than one error line"
+		failed=1
+	else
+		echo "$name: ok: '$*' -> $(grep '^error:' <<<"$out")"
+	fi
+	if [ -e "$work/s.sock" ]; then
+		echo "$name: FAIL: '$*' created the socket"
+		failed=1
+	fi
+}
+
+s=$work/s.sock
+expect_bad "no port"
+expect_bad "queues must be" --vhost "$s,queues=0"
+expect_bad "queues must be" --vhost "$s,queues=65"
+expect_bad "queues must be" --vhost "$s,queues=two"
+expect_bad "unknown option 'bogus'" --vhost "$s,bogus"
+expect_bad "must follow a --vhost" --device sim
+expect_bad "cannot create the device" --vhost "$s" --device "sim,mode=warp"
+expect_bad "cannot create the device" --vhost "$s" --device "nosuch"
+expect_bad "cannot create the device" --vhost "$s" --device "sim,mode=port,port=none"
+expect_bad "bad --lcore-map" --vhost "$s" --lcore-map "x"
+expect_bad "bad --lcore-map" --vhost "$s" --lcore-map "0:3-1@1"
+expect_bad "no such port or vring" --vhost "$s" --lcore-map "0:2@1"
+expect_bad "not a worker lcore" --vhost "$s" --lcore-map "0:0@7"
+expect_bad "not a worker lcore" --vhost "$s" --lcore-map "0:0@0"
+expect_bad "vring mapped twice" --vhost "$s" --lcore-map "0:0@1,0:0@1"
+expect_bad "--stats takes" --vhost "$s" --stats -1
+expect_bad "--duration takes" --vhost "$s" --duration soon
+expect_bad "unknown or incomplete option" --vhost "$s" --frobnicate
+expect_bad "unknown or incomplete option" --vhost
+expect_bad "unexpected argument" --vhost "$s" stray
+
+# Too few lcores for a worker.
+out=$("$relay" -l 0 --no-pci --file-prefix="$prefix" --log-level='*:error' -- --vhost "$s" 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && grep -q "^error: no worker lcore" <<<"$out"; then
+	echo "$name: ok: one lcore -> $(grep '^error:' <<<"$out")"
+else
+	echo "$name: FAIL: one lcore exited $rc: $out" | head -3
+	failed=1
+fi
+
+# A good command line runs, listens and stops by itself.
+"$relay" "${eal[@]}" -- --vhost "$s,queues=2" --device sim,queues=2 --duration 2 >"$work/good.log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -S "$s" ] && break; sleep 0.1; done
+if [ ! -S "$s" ]; then
+	echo "$name: FAIL: a good command line did not create the socket"
+	failed=1
+fi
+wait $pid
+rc=$?
+if [ $rc -ne 0 ] || ! grep -q "final statistics" "$work/good.log"; then
+	echo "$name: FAIL: a good command line exited $rc"
+	tail -5 "$work/good.log"
+	failed=1
+fi
+
+if [ $failed -ne 0 ]; then
+	echo "$name: FAIL"
+	exit 1
+fi
+echo "$name: PASS"
