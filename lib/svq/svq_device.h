@@ -30,6 +30,7 @@
 #define SVQ_SHADOW_IOVA_BASE (UINT64_C(1) << 52)
 
 struct svq_device;
+struct svq_net_state;
 
 struct svq_device_ops {
 	/** Features the device offers (VIRTIO_F_*, VIRTIO_NET_F_*). */
@@ -69,6 +70,10 @@ struct svq_device_ops {
 	 * (the software device): do the device's work for vring @p qid.
 	 * Called on the lcore that owns the vring, between relay bursts. */
 	void (*poll)(struct svq_device *dev, uint16_t qid);
+
+	/** Optional, for devices that can tell: the state the driver set
+	 * through the control virtqueue, for tests and diagnostics. */
+	int (*get_net_state)(struct svq_device *dev, struct svq_net_state *state);
 
 	void (*destroy)(struct svq_device *dev);
 };
