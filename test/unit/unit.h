@@ -8,5 +8,6 @@
 extern CU_SuiteInfo unit_suite_mem;
 extern CU_SuiteInfo unit_suite_shadow;
 extern CU_SuiteInfo unit_suite_sim;
+extern CU_SuiteInfo unit_suite_cvq;
 
 #endif /* TEST_UNIT_H */
