@@ -41,6 +41,7 @@
 #include <rte_string_fns.h>
 #include <rte_vhost.h>
 
+#include "svq_ctrl.h"
 #include "svq_device.h"
 #include "svq_log.h"
 #include "svq_port.h"
@@ -54,7 +55,26 @@
 	((UINT64_C(1) << VIRTIO_F_VERSION_1) | \
 	 (UINT64_C(1) << VIRTIO_NET_F_MAC) | \
 	 (UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF) | \
-	 (UINT64_C(1) << VIRTIO_NET_F_MQ))
+	 (UINT64_C(1) << VIRTIO_NET_F_MQ) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_GUEST_CSUM) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_GUEST_TSO4) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_GUEST_TSO6) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_GUEST_ECN) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_GUEST_UFO) | \
+	 SVQ_CTRL_FEATURES)
+
+/* The control virtqueue and what it controls: the relay shadows the
+ * control vring, validates every command and tracks the state. */
+#define SVQ_CTRL_FEATURES \
+	((UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_RX) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_RX_EXTRA) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_VLAN) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_MAC_ADDR) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_GUEST_ANNOUNCE) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_RSS) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_HASH_REPORT))
 
 /* Ring features the relay implements itself toward the guest. */
 #define SVQ_GUEST_RING_FEATURES (UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX)
@@ -70,7 +90,8 @@ struct svq_port {
 	char path[PATH_MAX];
 	char name[16];
 	uint16_t nb_queue_pairs;
-	uint16_t nb_vrings;
+	uint16_t nb_vrings;	/* data vrings, then the control vring */
+	bool has_ctrl;		/* the device has a control virtqueue */
 	bool client;
 	struct svq_device *dev;
 	uint64_t offered_features;
@@ -82,12 +103,23 @@ struct svq_port {
 	bool device_started;		/* DRIVER_OK and DMA map done */
 	struct svq_mem_map mem;		/* guest memory, as mapped in the device */
 
+	/* The device state the guest configured, updated by the control
+	 * queue's worker and read by operators: under net_lock. */
+	rte_spinlock_t net_lock;
+	struct svq_net_state net;
+	bool net_valid;			/* the device was started once */
+	bool restore_pending;
+	struct svq_net_state restore;	/* replayed at the next device start */
+	struct svq_ctrl *ctrl;
+
 	/* Every vring's shadow ring lives in one memfd, one slot per vring,
 	 * mapped at SVQ_SHADOW_IOVA_BASE in the device: a single region that
-	 * an external device process can map too. */
+	 * an external device process can map too. The control queue's area
+	 * follows the data vrings' slots. */
 	int shadow_fd;
 	uint8_t *shadow_base;
 	size_t shadow_slot;
+	size_t shadow_ctrl_off;
 	size_t shadow_len;
 	uint16_t max_ring_size;
 
@@ -137,11 +169,69 @@ svq_port_dma_map_guest(struct svq_port *port, bool map)
 	}
 }
 
+/*
+ * Start the device's control vring on the relay's ring, reset the state
+ * model to what a fresh device holds, and replay a pending restore with
+ * only the control vring enabled: before any data vring starts.
+ */
+static int
+svq_port_ctrl_start(struct svq_port *port, uint64_t features)
+{
+	struct svq_device *dev = port->dev;
+	struct virtio_net_config config;
+	struct svq_cvq_limits limits;
+	uint16_t qid = 2 * port->nb_queue_pairs;
+	const char *failed = "";
+	uint64_t start;
+	int ret;
+
+	dev->ops->get_config(dev, &config, 0, sizeof(config));
+	limits = (struct svq_cvq_limits){
+		.features = features,
+		.max_pairs = port->nb_queue_pairs,
+		.rss_max_key = config.rss_max_key_size,
+		.rss_max_table = config.rss_max_indirection_table_length,
+		.hash_types = config.supported_hash_types,
+		.guest_offloads = svq_net_guest_offloads(features),
+	};
+	ret = svq_ctrl_device_start(port->ctrl, dev, qid, &limits);
+	if (ret < 0) {
+		SVQ_PORT_LOG(port, ERR, "device refused its control vring");
+		return ret;
+	}
+	if (!port->restore_pending)
+		return 0;
+
+	if (port->restore.features != features) {
+		SVQ_PORT_LOG(port, ERR,
+			"restore refused: state has features 0x%" PRIx64 ", guest negotiated 0x%" PRIx64,
+			port->restore.features, features);
+		return -EINVAL;
+	}
+	start = rte_get_tsc_cycles();
+	ret = svq_ctrl_replay(port->ctrl, &port->restore, &failed);
+	if (ret < 0) {
+		SVQ_PORT_LOG(port, ERR, "restore failed: %s",
+			ret == -EIO ? "device answered VIRTIO_NET_ERR" :
+			strerror(-ret));
+		if (ret == -EIO && failed[0] != '\0')
+			SVQ_PORT_LOG(port, ERR, "restore failed at %s; data vrings stay off",
+				failed);
+		return ret;
+	}
+	port->restore_pending = false;
+	SVQ_PORT_LOG(port, INFO, "restored device state: %d commands in %.1f us",
+		ret, (double)(rte_get_tsc_cycles() - start) * 1e6 /
+		rte_get_tsc_hz());
+	return 0;
+}
+
 static int
 svq_port_device_start(struct svq_port *port)
 {
 	struct svq_device *dev = port->dev;
 	uint8_t status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+	struct virtio_net_config config;
 	uint64_t features;
 	int ret;
 
@@ -173,6 +263,25 @@ svq_port_device_start(struct svq_port *port)
 	svq_port_dma_map_guest(port, true);
 	dev->ops->dma_map(dev, SVQ_SHADOW_IOVA_BASE, port->shadow_len,
 			port->shadow_base);
+
+	/* A freshly reset device holds the default state. */
+	dev->ops->get_config(dev, &config, 0, sizeof(config));
+	rte_spinlock_lock(&port->net_lock);
+	svq_net_state_init(&port->net, features,
+		(const struct rte_ether_addr *)config.mac, port->nb_queue_pairs);
+	port->net_valid = true;
+	rte_spinlock_unlock(&port->net_lock);
+
+	if (features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) {
+		ret = svq_port_ctrl_start(port, features);
+		if (ret < 0) {
+			svq_port_dma_map_guest(port, false);
+			dev->ops->dma_unmap(dev, SVQ_SHADOW_IOVA_BASE,
+					port->shadow_len);
+			dev->ops->set_status(dev, VIRTIO_CONFIG_S_FAILED);
+			return ret;
+		}
+	}
 	dev->ops->set_status(dev, status | VIRTIO_CONFIG_S_DRIVER_OK);
 	port->device_started = true;
 	SVQ_PORT_LOG(port, INFO, "device %s started, features 0x%" PRIx64,
@@ -256,16 +365,7 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 	guest.desc = vring.desc;
 	guest.avail = vring.avail;
 	guest.used = vring.used;
-	slot = port->shadow_base + (size_t)q->qid * port->shadow_slot;
-	iova = SVQ_SHADOW_IOVA_BASE + (uint64_t)q->qid * port->shadow_slot;
 	event_idx = port->guest_features & (UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX);
-	ret = svq_shadow_start(&q->vq, &guest, vring.size, slot, &port->mem,
-			last_avail, last_used, event_idx, vring.callfd);
-	if (ret < 0) {
-		SVQ_PORT_LOG(port, ERR, "q%u: cannot shadow ring of size %u: %s",
-			q->qid, vring.size, strerror(-ret));
-		return ret;
-	}
 	/* Workers poll the avail ring, so ask the guest not to kick. Under
 	 * EVENT_IDX the guest reads avail_event instead, which we never
 	 * advance: it then kicks about once per 64K buffers. */
@@ -273,6 +373,25 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 		__atomic_store_n(&vring.used->flags, VRING_USED_F_NO_NOTIFY,
 				__ATOMIC_RELAXED);
 
+	if (q->ctrl != NULL) {
+		if (!(port->guest_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ))) {
+			SVQ_PORT_LOG(port, ERR, "control vring set up without VIRTIO_NET_F_CTRL_VQ");
+			return -EINVAL;
+		}
+		svq_ctrl_guest_start(q->ctrl, &guest, vring.size, &port->mem,
+			last_avail, last_used, event_idx, vring.callfd);
+		goto running;
+	}
+
+	slot = port->shadow_base + (size_t)q->qid * port->shadow_slot;
+	iova = SVQ_SHADOW_IOVA_BASE + (uint64_t)q->qid * port->shadow_slot;
+	ret = svq_shadow_start(&q->vq, &guest, vring.size, slot, &port->mem,
+			last_avail, last_used, event_idx, vring.callfd);
+	if (ret < 0) {
+		SVQ_PORT_LOG(port, ERR, "q%u: cannot shadow ring of size %u: %s",
+			q->qid, vring.size, strerror(-ret));
+		return ret;
+	}
 	dev->ops->set_vring_num(dev, q->qid, vring.size);
 	dev->ops->set_vring_addr(dev, q->qid, iova,
 			iova + svq_shadow_avail_offset(vring.size),
@@ -284,6 +403,7 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 			q->qid);
 		return ret;
 	}
+running:
 	q->started = true;
 	/* Release: the configuration above is visible to the worker before
 	 * it sees the queue running. */
@@ -320,6 +440,16 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 
 		if (!q->started)
 			continue;
+		if (q->ctrl != NULL) {
+			/* The device's control vring stays on the relay's
+			 * ring until the device is reset. */
+			svq_ctrl_guest_stop(q->ctrl);
+			if (port->vid >= 0)
+				rte_vhost_set_vring_base(port->vid, qid,
+					q->ctrl->guest_last_avail, q->ctrl->guest_used);
+			q->started = false;
+			continue;
+		}
 		dev->ops->set_vring_enable(dev, qid, false);
 		dev->ops->get_vring_base(dev, qid, &device_base);
 		lost = svq_shadow_stop(&q->vq, device_base);
@@ -503,6 +633,25 @@ svq_vhost_destroy_connection(int vid)
 	SVQ_PORT_LOG(port, INFO, "frontend disconnected");
 }
 
+/*
+ * A frontend that keeps the control queue to itself (QEMU, net_virtio_user)
+ * turns queue-pair changes into vring enables: follow them in the model.
+ */
+static void
+svq_port_track_pairs(struct svq_port *port)
+{
+	uint16_t qid, pairs = 1;
+
+	if (port->guest_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ))
+		return;
+	for (qid = 0; qid < 2 * port->nb_queue_pairs; qid++)
+		if (port->queues[qid].ready)
+			pairs = RTE_MAX(pairs, (uint16_t)(qid / 2 + 1));
+	rte_spinlock_lock(&port->net_lock);
+	port->net.curr_pairs = pairs;
+	rte_spinlock_unlock(&port->net_lock);
+}
+
 static int
 svq_vhost_vring_state_changed(int vid, uint16_t qid, int enable)
 {
@@ -518,6 +667,7 @@ svq_vhost_vring_state_changed(int vid, uint16_t qid, int enable)
 		svq_queue_start(port, q);
 	else
 		svq_queues_stop(port, qid, 1);
+	svq_port_track_pairs(port);
 	pthread_mutex_unlock(&port->lock);
 	return 0;
 }
@@ -556,7 +706,9 @@ svq_port_alloc_shadow(struct svq_port *port)
 
 	port->shadow_slot = RTE_ALIGN_CEIL(
 			svq_shadow_ring_bytes(port->max_ring_size), page);
-	port->shadow_len = port->shadow_slot * port->nb_vrings;
+	port->shadow_ctrl_off = port->shadow_slot * 2 * port->nb_queue_pairs;
+	port->shadow_len = port->shadow_ctrl_off +
+		(port->has_ctrl ? RTE_ALIGN_CEIL(svq_ctrl_area_bytes(), page) : 0);
 	port->shadow_fd = memfd_create("svq-shadow", MFD_CLOEXEC);
 	if (port->shadow_fd < 0)
 		return -errno;
@@ -586,6 +738,7 @@ svq_port_free(struct svq_port *port)
 	if (port->shadow_fd >= 0)
 		close(port->shadow_fd);
 	svq_device_destroy(port->dev);
+	rte_free(port->ctrl);
 	rte_free(port->queues);
 	pthread_mutex_destroy(&port->lock);
 	rte_free(port);
@@ -615,6 +768,8 @@ svq_port_check_device(struct svq_port *port)
 	}
 	port->max_ring_size = RTE_MIN(dev->ops->get_vq_num_max(dev),
 			(uint16_t)SVQ_RING_SIZE_MAX);
+	port->has_ctrl = features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ);
+	port->nb_vrings = 2 * port->nb_queue_pairs + port->has_ctrl;
 	port->offered_features = (features & SVQ_PASSTHROUGH_FEATURES) |
 		SVQ_GUEST_RING_FEATURES |
 		(UINT64_C(1) << VHOST_USER_F_PROTOCOL_FEATURES);
@@ -652,7 +807,7 @@ svq_port_create(const struct svq_port_params *params)
 	port->dev = params->dev;
 	port->client = params->client;
 	port->nb_queue_pairs = params->nb_queue_pairs;
-	port->nb_vrings = params->nb_queue_pairs * 2;
+	rte_spinlock_init(&port->net_lock);
 	rte_strscpy(port->path, params->path, sizeof(port->path));
 	pthread_mutex_lock(&svq_ports_lock);
 	snprintf(port->name, sizeof(port->name), "port%u", svq_port_next_id++);
@@ -680,6 +835,18 @@ svq_port_create(const struct svq_port_params *params)
 		SVQ_PORT_LOG(port, ERR, "cannot allocate shadow rings: %s",
 			strerror(-ret));
 		goto fail;
+	}
+	if (port->has_ctrl) {
+		struct svq_queue *q = &port->queues[port->nb_vrings - 1];
+
+		port->ctrl = rte_zmalloc("svq_ctrl", sizeof(*port->ctrl),
+				RTE_CACHE_LINE_SIZE);
+		if (port->ctrl == NULL)
+			goto fail;
+		svq_ctrl_init(port->ctrl, q->name, &q->vq.stats, &port->net,
+			&port->net_lock, port->shadow_base + port->shadow_ctrl_off,
+			SVQ_SHADOW_IOVA_BASE + port->shadow_ctrl_off);
+		q->ctrl = port->ctrl;
 	}
 
 	if (rte_vhost_driver_register(port->path,
@@ -790,6 +957,41 @@ svq_port_connected(const struct svq_port *port)
 }
 
 int
+svq_port_get_net_state(struct svq_port *port, struct svq_net_state *state)
+{
+	int ret = -ENODATA;
+
+	rte_spinlock_lock(&port->net_lock);
+	if (port->net_valid) {
+		*state = port->net;
+		ret = 0;
+	}
+	rte_spinlock_unlock(&port->net_lock);
+	return ret;
+}
+
+int
+svq_port_set_restore_state(struct svq_port *port,
+		const struct svq_net_state *state)
+{
+	if (state->max_pairs != port->nb_queue_pairs ||
+			(state->features & ~port->offered_features) ||
+			((state->features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) == 0 &&
+			 state->features != 0)) {
+		SVQ_PORT_LOG(port, ERR,
+			"state for %u queue pairs, features 0x%" PRIx64 " cannot be restored here (%u pairs, offered 0x%" PRIx64 ", control queue needed)",
+			state->max_pairs, state->features, port->nb_queue_pairs,
+			port->offered_features);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&port->lock);
+	port->restore = *state;
+	port->restore_pending = true;
+	pthread_mutex_unlock(&port->lock);
+	return 0;
+}
+
+int
 svq_port_queue_stats(const struct svq_port *port, uint16_t qid,
 		struct svq_queue_stats *stats, enum svq_queue_state *state,
 		unsigned int *lcore)
@@ -800,7 +1002,8 @@ svq_port_queue_stats(const struct svq_port *port, uint16_t qid,
 		return -EINVAL;
 	q = &port->queues[qid];
 	*stats = q->vq.stats;
-	if (q->vq.fault != SVQ_FAULT_NONE)
+	if (q->vq.fault != SVQ_FAULT_NONE ||
+			(q->ctrl != NULL && q->ctrl->fault != SVQ_FAULT_NONE))
 		*state = SVQ_QUEUE_BROKEN;
 	else if (__atomic_load_n(&q->running, __ATOMIC_RELAXED))
 		*state = SVQ_QUEUE_RUNNING;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "svq_net_state.h"
 #include "svq_stats.h"
 
 /** Most queue pairs a port relays. */
@@ -67,6 +68,21 @@ const char *svq_port_path(const struct svq_port *port);
 /** Number of vrings (two per queue pair). */
 uint16_t svq_port_nb_vrings(const struct svq_port *port);
 bool svq_port_connected(const struct svq_port *port);
+
+/**
+ * Copy the device state the guest configured, as the relay tracks it.
+ * @return 0, or -ENODATA before the device was first started.
+ */
+int svq_port_get_net_state(struct svq_port *port, struct svq_net_state *state);
+
+/**
+ * Have @p state replayed onto the device when it next starts, before any
+ * data vring runs (a migration destination). Its features must then be the
+ * ones the guest negotiates, and its queue pairs the port's.
+ * @return 0, or -EINVAL if the port cannot ever restore it.
+ */
+int svq_port_set_restore_state(struct svq_port *port,
+		const struct svq_net_state *state);
 
 /** Read one vring's counters and state. @return 0 or -EINVAL. */
 int svq_port_queue_stats(const struct svq_port *port, uint16_t qid,

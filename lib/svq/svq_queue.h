@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "svq_ctrl.h"
 #include "svq_device.h"
 #include "svq_shadow.h"
 
@@ -20,6 +21,7 @@ struct svq_queue {
 	/* Hot: read by the owning worker every iteration. */
 	struct svq_shadow_vq vq;
 	struct svq_device *dev;
+	struct svq_ctrl *ctrl;	/* the control vring; NULL for data vrings */
 	uint16_t qid;
 	/* Set by the control path with a release store once the queue is
 	 * configured, cleared before it is torn down; the worker reads it
@@ -41,6 +43,10 @@ svq_queue_poll(struct svq_queue *q)
 	struct svq_shadow_vq *vq = &q->vq;
 	struct svq_device *dev = q->dev;
 
+	if (unlikely(q->ctrl != NULL)) {
+		svq_ctrl_poll(q->ctrl);
+		return;
+	}
 	if (svq_shadow_forward_avail(vq) != 0 &&
 			svq_shadow_device_wants_kick(vq)) {
 		dev->ops->kick(dev, q->qid);

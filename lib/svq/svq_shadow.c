@@ -309,13 +309,7 @@ svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 bool
 svq_shadow_device_wants_kick(struct svq_shadow_vq *vq)
 {
-	/* Full barrier: the avail idx store is visible before we read the
-	 * device's suppression flag, else we could miss a kick it is asking
-	 * for; pairs with the device's barrier between clearing NO_NOTIFY and
-	 * re-reading avail->idx. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return !(__atomic_load_n(&vq->shadow.used->flags, __ATOMIC_RELAXED) &
-			VRING_USED_F_NO_NOTIFY);
+	return svq_ring_device_wants_kick(&vq->shadow);
 }
 
 static __rte_always_inline void
@@ -337,26 +331,8 @@ svq_release_chain(struct svq_shadow_vq *vq, uint16_t head)
 static __rte_always_inline void
 svq_guest_call(struct svq_shadow_vq *vq, uint16_t old_used)
 {
-	bool notify;
-
-	if (vq->guest_callfd < 0)
-		return;
-	/* Full barrier: the used idx store is visible before we read the
-	 * guest's suppression state, else we could skip an interrupt it just
-	 * asked for; pairs with the driver's barrier after it updates
-	 * used_event or clears NO_INTERRUPT. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (vq->event_idx) {
-		/* used_event sits right after the avail ring entries. */
-		uint16_t used_event = __atomic_load_n(
-				&vq->guest.avail->ring[vq->size], __ATOMIC_RELAXED);
-
-		notify = vring_need_event(used_event, vq->guest_used, old_used);
-	} else {
-		notify = !(__atomic_load_n(&vq->guest.avail->flags,
-				__ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT);
-	}
-	if (notify) {
+	if (vq->guest_callfd >= 0 && svq_ring_guest_wants_call(&vq->guest,
+			vq->size, vq->event_idx, old_used, vq->guest_used)) {
 		eventfd_write(vq->guest_callfd, 1);
 		vq->stats.guest_calls++;
 	}

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <linux/virtio_ring.h>
 
+#include <rte_atomic.h>
+
 #include "svq_mem.h"
 #include "svq_stats.h"
 
@@ -83,6 +85,48 @@ struct svq_shadow_vq {
 
 	struct svq_queue_stats stats;
 };
+
+/**
+ * Whether a driver-side ring's device asked to be kicked: call after
+ * publishing avail->idx. Flag-based suppression (the relay does not
+ * negotiate EVENT_IDX on its own rings).
+ */
+static inline bool
+svq_ring_device_wants_kick(const struct svq_ring *r)
+{
+	/* Full barrier: the avail idx store is visible before we read the
+	 * device's suppression flag, else we could miss a kick it is asking
+	 * for; pairs with the device's barrier between clearing NO_NOTIFY and
+	 * re-reading avail->idx. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !(__atomic_load_n(&r->used->flags, __ATOMIC_RELAXED) &
+			VRING_USED_F_NO_NOTIFY);
+}
+
+/**
+ * Whether the guest wants an interrupt after the used index of its ring of
+ * @p size entries moved from @p old_used to @p new_used: its used_event
+ * with EVENT_IDX, its NO_INTERRUPT flag without.
+ */
+static inline bool
+svq_ring_guest_wants_call(const struct svq_ring *r, uint16_t size,
+		bool event_idx, uint16_t old_used, uint16_t new_used)
+{
+	/* Full barrier: the used idx store is visible before we read the
+	 * guest's suppression state, else we could skip an interrupt it just
+	 * asked for; pairs with the driver's barrier after it updates
+	 * used_event or clears NO_INTERRUPT. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (event_idx) {
+		/* used_event sits right after the avail ring entries. */
+		uint16_t used_event = __atomic_load_n(&r->avail->ring[size],
+				__ATOMIC_RELAXED);
+
+		return vring_need_event(used_event, new_used, old_used);
+	}
+	return !(__atomic_load_n(&r->avail->flags, __ATOMIC_RELAXED) &
+			VRING_AVAIL_F_NO_INTERRUPT);
+}
 
 /** Bytes of shadow ring memory needed for a ring of @p size entries. */
 size_t svq_shadow_ring_bytes(uint16_t size);
