@@ -23,6 +23,7 @@
 #include "relay_args.h"
 #include "relay_stats.h"
 #include "svq_port.h"
+#include "svq_state_json.h"
 #include "svq_worker.h"
 
 static volatile sig_atomic_t relay_quit;
@@ -95,6 +96,43 @@ relay_assign_lcores(const struct relay_args *args, struct svq_port **ports)
 				next++;
 		}
 	}
+	return 0;
+}
+
+static int
+relay_load_state(struct svq_port *port, const char *path)
+{
+	struct svq_net_state state;
+	char err[256];
+
+	if (svq_state_load(path, &state, err, sizeof(err)) < 0) {
+		fprintf(stderr, "error: state-in: %s\n", err);
+		return -1;
+	}
+	if (svq_port_set_restore_state(port, &state) < 0) {
+		fprintf(stderr, "error: state-in %s does not fit port %s (see log above)\n",
+			path, svq_port_name(port));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+relay_save_state(struct svq_port *port, const char *path)
+{
+	struct svq_net_state state;
+	char err[256];
+
+	if (svq_port_get_net_state(port, &state) < 0) {
+		fprintf(stderr, "svq-relay: %s: no device state to save (never started)\n",
+			svq_port_name(port));
+		return -1;
+	}
+	if (svq_state_save(&state, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svq-relay: %s: %s\n", svq_port_name(port), err);
+		return -1;
+	}
+	printf("svq-relay: %s: device state saved to %s\n", svq_port_name(port), path);
 	return 0;
 }
 
@@ -174,6 +212,12 @@ main(int argc, char **argv)
 				args.ports[p].path);
 			goto out;
 		}
+		if (args.ports[p].state_in[0] != '\0' &&
+				relay_load_state(ports[p], args.ports[p].state_in) < 0) {
+			relay_usage(argv[0]);
+			exit_code = 2;
+			goto out;
+		}
 	}
 	if (relay_assign_lcores(&args, ports) < 0) {
 		relay_usage(argv[0]);
@@ -194,6 +238,10 @@ main(int argc, char **argv)
 	printf("svq-relay: final statistics\n");
 	relay_stats_print(stdout, ports, args.nb_ports);
 	exit_code = EXIT_SUCCESS;
+	for (p = 0; p < args.nb_ports; p++)
+		if (args.ports[p].state_out[0] != '\0' &&
+				relay_save_state(ports[p], args.ports[p].state_out) < 0)
+			exit_code = EXIT_FAILURE;
 out:
 	for (p = 0; p < args.nb_ports; p++)
 		svq_port_destroy(ports[p]);

@@ -38,11 +38,14 @@ void
 relay_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [EAL options] -- --vhost PATH[,queues=N][,client] [--device SPEC]\n"
+		"usage: %s [EAL options] -- --vhost PATH[,queues=N][,client][,state-in=F][,state-out=F]\n"
+		"        [--device SPEC]\n"
 		"        [--vhost ... --device ...] [--lcore-map P:Q[-Q]@LCORE[,...]]\n"
 		"        [--stats SECONDS] [--duration SECONDS]\n"
 		"  --vhost PATH,...   a port: vhost-user socket (server unless 'client'),\n"
-		"                     queues=N queue pairs (1..%u, default 1)\n"
+		"                     queues=N queue pairs (1..%u, default 1),\n"
+		"                     state-in=FILE replay this device state (JSON) when the device starts,\n"
+		"                     state-out=FILE save the device state the guest set at exit\n"
 		"  --device SPEC      device behind the last --vhost (default %s):\n",
 		prog, SVQ_MAX_QUEUE_PAIRS, RELAY_DEFAULT_DEVICE);
 	svq_device_drivers_usage(stderr);
@@ -104,6 +107,18 @@ relay_parse_vhost(const char *arg, struct relay_args *args)
 			p->queues = v;
 		} else if (strcmp(opt, "client") == 0) {
 			p->client = true;
+		} else if (strncmp(opt, "state-in=", 9) == 0 && opt[9] != '\0') {
+			if (rte_strscpy(p->state_in, opt + 9, sizeof(p->state_in)) < 0) {
+				fprintf(stderr, "error: --vhost %s: state-in path too long\n",
+					p->path);
+				return -1;
+			}
+		} else if (strncmp(opt, "state-out=", 10) == 0 && opt[10] != '\0') {
+			if (rte_strscpy(p->state_out, opt + 10, sizeof(p->state_out)) < 0) {
+				fprintf(stderr, "error: --vhost %s: state-out path too long\n",
+					p->path);
+				return -1;
+			}
 		} else {
 			fprintf(stderr, "error: --vhost %s: unknown option '%s'\n",
 				p->path, opt);

@@ -71,6 +71,27 @@ expect_bad "unknown or incomplete option" --vhost "$s" --frobnicate
 expect_bad "unknown or incomplete option" --vhost
 expect_bad "unexpected argument" --vhost "$s" stray
 
+# State files: missing, of another version, or for another port shape.
+state() {	# state VERSION MAX_PAIRS
+	cat <<JSON
+{"schema": "svq-relay/net-state", "version": $1, "features": "0x1000a0000",
+ "max_queue_pairs": $2, "mac": "52:54:00:53:56:51",
+ "rx_mode": {"promisc": true, "allmulti": false, "alluni": false,
+             "nomulti": false, "nouni": false, "nobcast": false},
+ "mac_table": {"unicast": [], "multicast": [], "unicast_overflow": false,
+               "multicast_overflow": false},
+ "vlans": [], "guest_offloads": "0x0", "queue_pairs": 1, "rss": {"mode": "off"}}
+JSON
+}
+state 2 1 >"$work/v2.json"
+state 1 2 >"$work/two-pairs.json"
+head -c 100 "$work/two-pairs.json" >"$work/truncated.json"
+expect_bad "state-in: /nonexistent" --vhost "$s,state-in=/nonexistent/state.json"
+expect_bad "version 2" --vhost "$s,state-in=$work/v2.json"
+expect_bad "truncated.json" --vhost "$s,state-in=$work/truncated.json"
+expect_bad "does not fit" --vhost "$s,state-in=$work/two-pairs.json"
+expect_bad "unknown option 'state-in'" --vhost "$s,state-in"
+
 # Too few lcores for a worker.
 out=$("$relay" -l 0 --no-pci --file-prefix="$prefix" --log-level='*:error' -- --vhost "$s" 2>&1)
 rc=$?
