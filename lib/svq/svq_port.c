@@ -180,12 +180,18 @@ svq_port_ctrl_start(struct svq_port *port, uint64_t features)
 	struct svq_device *dev = port->dev;
 	struct virtio_net_config config;
 	struct svq_cvq_limits limits;
-	uint16_t qid = 2 * port->nb_queue_pairs;
 	const char *failed = "";
 	uint64_t start;
+	uint16_t qid;
 	int ret;
 
 	dev->ops->get_config(dev, &config, 0, sizeof(config));
+	/* virtio 1.2, 5.1.2: the device's control vring follows all of ITS
+	 * queue pairs (max_virtqueue_pairs with MQ or RSS, else one), which
+	 * may be more than the port relays. */
+	qid = features & ((UINT64_C(1) << VIRTIO_NET_F_MQ) |
+			(UINT64_C(1) << VIRTIO_NET_F_RSS)) ?
+		2 * config.max_virtqueue_pairs : 2;
 	limits = (struct svq_cvq_limits){
 		.features = features,
 		.max_pairs = port->nb_queue_pairs,
