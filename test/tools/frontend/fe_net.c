@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * virtio-net driver model over vhost-user.
+ *
+ * Threat model: the backend writes the used rings, the RX buffers (header
+ * and frame) and the CVQ ack bytes. RX headers are checked (length,
+ * num_buffers bounded by the ring) before a frame is assembled; a merged
+ * frame that never completes is dropped after a bounded wait; every wait
+ * has a deadline and notices a backend that went away.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "fe_net.h"
+#include "fe_util.h"
+#include "fe_virtio.h"
+
+/* TX: the frame starts this far into a slot when the header has its own
+ * descriptor. */
+#define FE_TX_FRAME_OFF	64u
+/* CVQ slot: header at 0, data at 16, the ack after the largest data. */
+#define FE_CVQ_DATA_OFF	16u
+#define FE_CVQ_SLOT	(((FE_CVQ_DATA_OFF + FE_CVQ_DATA_MAX + 1) + 4095) & ~4095u)
+/* How long the rest of a merged RX frame may take to appear. */
+#define FE_MERGE_WAIT_MS 100
+#define FE_SCRATCH_LEN	(64u * 1024)
+
+static const char *const fe_feature_names[64] = {
+	[FE_F_CSUM] = "CSUM",
+	[FE_F_GUEST_CSUM] = "GUEST_CSUM",
+	[FE_F_CTRL_GUEST_OFFLOADS] = "CTRL_GUEST_OFFLOADS",
+	[FE_F_MTU] = "MTU",
+	[FE_F_MAC] = "MAC",
+	[FE_F_GUEST_TSO4] = "GUEST_TSO4",
+	[FE_F_GUEST_TSO6] = "GUEST_TSO6",
+	[FE_F_GUEST_ECN] = "GUEST_ECN",
+	[FE_F_GUEST_UFO] = "GUEST_UFO",
+	[FE_F_HOST_TSO4] = "HOST_TSO4",
+	[FE_F_HOST_TSO6] = "HOST_TSO6",
+	[FE_F_HOST_ECN] = "HOST_ECN",
+	[FE_F_HOST_UFO] = "HOST_UFO",
+	[FE_F_MRG_RXBUF] = "MRG_RXBUF",
+	[FE_F_STATUS] = "STATUS",
+	[FE_F_CTRL_VQ] = "CTRL_VQ",
+	[FE_F_CTRL_RX] = "CTRL_RX",
+	[FE_F_CTRL_VLAN] = "CTRL_VLAN",
+	[FE_F_CTRL_RX_EXTRA] = "CTRL_RX_EXTRA",
+	[FE_F_GUEST_ANNOUNCE] = "GUEST_ANNOUNCE",
+	[FE_F_MQ] = "MQ",
+	[FE_F_CTRL_MAC_ADDR] = "CTRL_MAC_ADDR",
+	[FE_F_RING_INDIRECT_DESC] = "RING_INDIRECT_DESC",
+	[FE_F_RING_EVENT_IDX] = "RING_EVENT_IDX",
+	[FE_F_PROTOCOL_FEATURES] = "PROTOCOL_FEATURES",
+	[FE_F_VERSION_1] = "VERSION_1",
+	[FE_F_ACCESS_PLATFORM] = "ACCESS_PLATFORM",
+	[FE_F_RING_PACKED] = "RING_PACKED",
+	[FE_F_IN_ORDER] = "IN_ORDER",
+	[FE_F_GUEST_USO4] = "GUEST_USO4",
+	[FE_F_GUEST_USO6] = "GUEST_USO6",
+	[FE_F_HOST_USO] = "HOST_USO",
+	[FE_F_HASH_REPORT] = "HASH_REPORT",
+	[FE_F_GUEST_HDRLEN] = "GUEST_HDRLEN",
+	[FE_F_RSS] = "RSS",
+};
+
+const char *
+fe_feature_name(unsigned int bit)
+{
+	return bit < 64 ? fe_feature_names[bit] : NULL;
+}
+
+static int
+fe_feature_bit(const char *name, size_t len)
+{
+	char buf[32];
+	uint64_t v;
+	unsigned int i;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	for (i = 0; i < 64; i++)
+		if (fe_feature_names[i] != NULL &&
+				strcasecmp(buf, fe_feature_names[i]) == 0)
+			return (int)i;
+	if (fe_parse_u64(buf, 63, &v) == 0)
+		return (int)v;
+	return -EINVAL;
+}
+
+int
+fe_features_parse(const char *spec, uint64_t base, uint64_t *out)
+{
+	const char *p = spec, *comma;
+	bool relative = spec[0] == '+' || spec[0] == '-';
+	uint64_t v = relative ? base : 0;
+	size_t len;
+	char sign;
+	int bit;
+
+	if (spec[0] == '0' && (spec[1] == 'x' || spec[1] == 'X'))
+		return fe_parse_hex_u64(spec, UINT64_MAX, out);
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		sign = (*p == '+' || *p == '-') ? *p : 0;
+		/* No mixing: "A,+B" would be ambiguous. */
+		if ((sign != 0) != relative)
+			return -EINVAL;
+		if (sign != 0) {
+			p++;
+			len--;
+		}
+		bit = fe_feature_bit(p, len);
+		if (bit < 0)
+			return -EINVAL;
+		if (sign == '-')
+			v &= ~FE_BIT(bit);
+		else
+			v |= FE_BIT(bit);
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+fe_features_format(uint64_t features, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < 64; i++) {
+		if (!(features & FE_BIT(i)))
+			continue;
+		if (fe_feature_names[i] != NULL)
+			n = snprintf(buf + used, len - used, "%s%s",
+				used ? "," : "", fe_feature_names[i]);
+		else
+			n = snprintf(buf + used, len - used, "%s%u",
+				used ? "," : "", i);
+		if (n < 0 || (size_t)n >= len - used)
+			return;
+		used += (size_t)n;
+	}
+	if (used == 0)
+		snprintf(buf, len, "-");
+}
+
+static bool
+fe_has(const struct fe_net *net, unsigned int bit)
+{
+	return (net->features & FE_BIT(bit)) != 0;
+}
+
+/* Refill every free descriptor of an RX vring with an empty buffer. */
+static void
+fe_net_rx_refill(struct fe_net *net, struct fe_vring *vr)
+{
+	struct fe_seg seg = { .len = net->p.rx_buf, .write = true };
+	int head;
+
+	while ((head = fe_vring_peek_head(vr)) >= 0) {
+		seg.gpa = fe_vring_slot_gpa(vr, (uint16_t)head);
+		if (fe_vring_add(vr, &seg, 1) < 0)
+			break;
+	}
+	fe_vring_publish(vr);
+}
+
+static int
+fe_net_negotiate(struct fe_net *net)
+{
+	struct fe_vhost *vh = &net->vh;
+	const struct fe_net_params *p = &net->p;
+	uint64_t want;
+	int ret;
+
+	ret = fe_vhost_get_u64(vh, FE_VHOST_USER_GET_FEATURES, &net->offered);
+	if (ret < 0)
+		return ret;
+	if (!(net->offered & FE_BIT(FE_F_VERSION_1))) {
+		FE_LOG("backend does not offer VERSION_1 (features 0x%llx)",
+			(unsigned long long)net->offered);
+		return -ENOTSUP;
+	}
+	if (net->offered & FE_BIT(FE_F_PROTOCOL_FEATURES)) {
+		ret = fe_vhost_get_u64(vh, FE_VHOST_USER_GET_PROTOCOL_FEATURES,
+			&net->proto_offered);
+		if (ret < 0)
+			return ret;
+		net->proto = net->proto_offered &
+			(FE_BIT(FE_VHOST_PROTOCOL_F_MQ) |
+			 FE_BIT(FE_VHOST_PROTOCOL_F_REPLY_ACK));
+		ret = fe_vhost_set_u64(vh, FE_VHOST_USER_SET_PROTOCOL_FEATURES,
+			net->proto);
+		if (ret < 0)
+			return ret;
+		/* From here on every set message is acknowledged. */
+		vh->reply_ack = (net->proto &
+			FE_BIT(FE_VHOST_PROTOCOL_F_REPLY_ACK)) != 0;
+		if (net->proto & FE_BIT(FE_VHOST_PROTOCOL_F_MQ)) {
+			ret = fe_vhost_get_u64(vh, FE_VHOST_USER_GET_QUEUE_NUM,
+				&net->backend_queues);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	ret = fe_vhost_set_owner(vh);
+	if (ret < 0)
+		return ret;
+
+	want = p->features | FE_BIT(FE_F_VERSION_1);
+	net->features = want & net->offered;
+	if (net->offered & FE_BIT(FE_F_PROTOCOL_FEATURES))
+		net->features |= FE_BIT(FE_F_PROTOCOL_FEATURES);
+	/* Spec 5.1.2: without MQ and RSS there is one pair and the CVQ is
+	 * vring 2; with either, max_virtqueue_pairs pairs and the CVQ at
+	 * twice that, which is what --queues stands for. */
+	if (p->pairs > 1 && !fe_has(net, FE_F_MQ) && !fe_has(net, FE_F_RSS)) {
+		FE_LOG("%u queue pairs need MQ or RSS, neither was negotiated "
+			"(offered 0x%llx)", p->pairs,
+			(unsigned long long)net->offered);
+		return -ENOTSUP;
+	}
+	if (net->backend_queues != 0 && p->pairs > net->backend_queues) {
+		FE_LOG("backend supports %llu queue pairs, asked for %u",
+			(unsigned long long)net->backend_queues, p->pairs);
+		return -ENOTSUP;
+	}
+	ret = fe_vhost_set_u64(vh, FE_VHOST_USER_SET_FEATURES, net->features);
+	if (ret < 0)
+		return ret;
+	net->hdr_len = fe_has(net, FE_F_HASH_REPORT) ?
+		FE_NET_HDR_HASH_LEN : FE_NET_HDR_LEN;
+	return 0;
+}
+
+static int
+fe_net_setup_memory(struct fe_net *net)
+{
+	const struct fe_net_params *p = &net->p;
+	struct fe_vhost_region region;
+	uint16_t i;
+	uint64_t off;
+	int ret;
+
+	ret = fe_mem_create(&net->mem, p->mem_size, p->mem_base);
+	if (ret < 0) {
+		FE_LOG("cannot create %llu bytes of guest memory: %s",
+			(unsigned long long)p->mem_size, strerror(-ret));
+		return ret;
+	}
+	net->nb_vrings = (uint16_t)(2 * p->pairs +
+		(fe_has(net, FE_F_CTRL_VQ) ? 1 : 0));
+	net->cvq = fe_has(net, FE_F_CTRL_VQ) ? 2 * p->pairs : -1;
+	net->vrings = calloc(net->nb_vrings, sizeof(*net->vrings));
+	if (net->vrings == NULL)
+		return -ENOMEM;
+	for (i = 0; i < net->nb_vrings; i++) {
+		bool ctrl = (int)i == net->cvq;
+
+		ret = fe_vring_init(&net->vrings[i], &net->mem, i,
+			ctrl ? p->cvq_size : p->ring_size,
+			ctrl ? FE_CVQ_SLOT : (i % 2 == 0 ? p->rx_buf : p->tx_buf),
+			fe_has(net, FE_F_RING_EVENT_IDX));
+		if (ret < 0) {
+			FE_LOG("vring %u: %s%s", i, strerror(-ret),
+				ret == -ENOMEM ? " (raise --mem)" : "");
+			return ret;
+		}
+	}
+	net->cvq_ack_off = FE_CVQ_DATA_OFF + FE_CVQ_DATA_MAX;
+	off = fe_mem_alloc(&net->mem, FE_SCRATCH_LEN, 4096);
+	if (off == UINT64_MAX) {
+		FE_LOG("no room for the scratch area (raise --mem)");
+		return -ENOMEM;
+	}
+	net->scratch_gpa = fe_mem_off_to_gpa(&net->mem, off);
+	net->scratch_len = FE_SCRATCH_LEN;
+
+	region.guest_phys_addr = p->mem_base;
+	region.memory_size = p->mem_size;
+	region.userspace_addr = (uint64_t)(uintptr_t)net->mem.va;
+	region.mmap_offset = 0;
+	return fe_vhost_set_mem_table(&net->vh, &region, &net->mem.fd, 1);
+}
+
+static int
+fe_net_setup_vring(struct fe_net *net, struct fe_vring *vr)
+{
+	struct fe_vhost *vh = &net->vh;
+	struct fe_mem *mem = &net->mem;
+	int ret;
+
+	ret = fe_vhost_set_vring_state(vh, FE_VHOST_USER_SET_VRING_NUM,
+		vr->index, vr->size);
+	if (ret == 0)
+		ret = fe_vhost_set_vring_state(vh, FE_VHOST_USER_SET_VRING_BASE,
+			vr->index, 0);
+	/* Ring addresses are ours (the backend translates them through the
+	 * region's userspace_addr); the log address is a GPA. */
+	if (ret == 0)
+		ret = fe_vhost_set_vring_addr(vh, vr->index,
+			(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->desc_off),
+			(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->used_off),
+			(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->avail_off),
+			fe_mem_off_to_gpa(mem, vr->used_off));
+	if (ret == 0)
+		ret = fe_vhost_set_vring_fd(vh, FE_VHOST_USER_SET_VRING_CALL,
+			vr->index, vr->callfd);
+	if (ret == 0)
+		ret = fe_vhost_set_vring_fd(vh, FE_VHOST_USER_SET_VRING_KICK,
+			vr->index, vr->kickfd);
+	if (ret < 0)
+		FE_LOG("vring %u: setup failed: %s", vr->index, strerror(-ret));
+	return ret;
+}
+
+int
+fe_net_start(struct fe_net *net, const struct fe_net_params *p)
+{
+	uint16_t i;
+	int ret;
+
+	memset(net, 0, sizeof(*net));
+	net->p = *p;
+	net->cvq = -1;
+	net->mem.fd = -1;
+	net->vh.fd = -1;
+	net->cvq_timeout_ms = 1000;
+
+	ret = fe_vhost_connect(&net->vh, p->path, p->server,
+		p->connect_timeout_ms, p->timeout_ms);
+	if (ret < 0) {
+		FE_LOG("%s: cannot connect: %s", p->path, strerror(-ret));
+		return ret;
+	}
+	ret = fe_net_negotiate(net);
+	if (ret < 0)
+		return ret;
+	ret = fe_net_setup_memory(net);
+	if (ret < 0)
+		return ret;
+	/* RX buffers go in before the backend can look at the rings, as a
+	 * driver fills its RX queues before DRIVER_OK. */
+	for (i = 0; i < 2 * p->pairs; i += 2)
+		fe_net_rx_refill(net, &net->vrings[i]);
+	for (i = 0; i < net->nb_vrings; i++) {
+		ret = fe_net_setup_vring(net, &net->vrings[i]);
+		if (ret < 0)
+			return ret;
+	}
+	/* With protocol features vrings start disabled (vhost-user spec,
+	 * "Ring states"); without them a vring starts on its kick. */
+	if (fe_has(net, FE_F_PROTOCOL_FEATURES)) {
+		for (i = 0; i < net->nb_vrings; i++) {
+			ret = fe_vhost_set_vring_state(&net->vh,
+				FE_VHOST_USER_SET_VRING_ENABLE, i, 1);
+			if (ret < 0) {
+				FE_LOG("vring %u: enable failed: %s", i,
+					strerror(-ret));
+				return ret;
+			}
+		}
+	}
+	for (i = 0; i < net->nb_vrings; i++)
+		net->vrings[i].enabled = true;
+	for (i = 0; i < 2 * p->pairs; i += 2)
+		fe_vring_kick(&net->vrings[i], true);
+	net->running = true;
+	return 0;
+}
+
+void
+fe_net_close(struct fe_net *net)
+{
+	uint16_t i;
+
+	fe_vhost_close(&net->vh);
+	if (net->vrings != NULL) {
+		for (i = 0; i < net->nb_vrings; i++)
+			fe_vring_fini(&net->vrings[i]);
+		free(net->vrings);
+		net->vrings = NULL;
+	}
+	fe_mem_destroy(&net->mem);
+	net->running = false;
+}
+
+int
+fe_net_wait(struct fe_net *net, int ms)
+{
+	struct pollfd pfd[2 * FE_MAX_PAIRS + 2];
+	unsigned int n = 0, i;
+	char c;
+	ssize_t r;
+
+	if (net->vh.fd < 0 || net->vh.broken)
+		return -ECONNRESET;
+	for (i = 0; i < net->nb_vrings; i++) {
+		pfd[n].fd = net->vrings[i].callfd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		n++;
+	}
+	pfd[n].fd = net->vh.fd;
+	pfd[n].events = POLLIN | POLLRDHUP;
+	pfd[n].revents = 0;
+	if (poll(pfd, n + 1, ms) <= 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (pfd[i].revents & POLLIN)
+			fe_vring_clear_call(&net->vrings[i]);
+	if (pfd[n].revents == 0)
+		return 0;
+	/* Between our requests the backend has nothing to say on this
+	 * channel: data is a protocol error, end of file a disconnect. */
+	r = recv(net->vh.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (r > 0)
+		FE_LOG("%s: unsolicited message from the backend", net->p.path);
+	else
+		FE_LOG("%s: backend closed the connection", net->p.path);
+	net->vh.broken = true;
+	net->running = false;
+	return -ECONNRESET;
+}
+
+static int
+fe_net_usable(const struct fe_net *net)
+{
+	if (net->vh.broken)
+		return -ECONNRESET;
+	if (!net->running)
+		return -ESHUTDOWN;
+	return 0;
+}
+
+static void
+fe_net_reclaim_tx(struct fe_vring *vr)
+{
+	uint32_t len;
+	uint16_t head;
+
+	/* Protocol errors are counted in the vring's stats; go on. */
+	while (fe_vring_get_used(vr, &head, &len) != 0 && !vr->broken)
+		;
+}
+
+void
+fe_net_reclaim(struct fe_net *net)
+{
+	uint16_t q;
+
+	for (q = 0; net->vrings != NULL && q < net->p.pairs; q++)
+		if (!net->vrings[2 * q + 1].tainted)
+			fe_net_reclaim_tx(&net->vrings[2 * q + 1]);
+}
+
+int
+fe_net_send(struct fe_net *net, uint16_t pair, const uint8_t *frame,
+		uint32_t len)
+{
+	struct fe_seg segs[2];
+	struct fe_vring *vr;
+	uint64_t deadline, gpa;
+	unsigned int nsegs = net->p.tx_single ? 1 : 2;
+	uint32_t room;
+	uint8_t *buf;
+	int head, ret;
+
+	ret = fe_net_usable(net);
+	if (ret < 0)
+		return ret;
+	if (pair >= net->p.pairs)
+		return -EINVAL;
+	vr = &net->vrings[2 * pair + 1];
+	if (vr->tainted)
+		return -EPERM;
+	room = net->p.tx_single ? net->p.tx_buf - net->hdr_len :
+		net->p.tx_buf - FE_TX_FRAME_OFF;
+	if (len > room)
+		return -EMSGSIZE;
+	deadline = fe_now_ms() + (uint64_t)net->p.timeout_ms;
+	for (;;) {
+		fe_net_reclaim_tx(vr);
+		if (vr->broken)
+			return -EPROTO;
+		if (vr->num_free >= nsegs)
+			break;
+		if (fe_now_ms() >= deadline)
+			return -ENOBUFS;
+		ret = fe_net_wait(net, 1);
+		if (ret < 0)
+			return ret;
+	}
+	head = fe_vring_peek_head(vr);
+	buf = fe_vring_slot_va(vr, (uint16_t)head);
+	gpa = fe_vring_slot_gpa(vr, (uint16_t)head);
+	/* An all-zero header: no checksum or GSO requested, and
+	 * num_buffers, hash_value and hash_report are unused on TX. */
+	memset(buf, 0, net->hdr_len);
+	if (nsegs == 1) {
+		memcpy(buf + net->hdr_len, frame, len);
+		segs[0] = (struct fe_seg){ gpa, net->hdr_len + len, false };
+	} else {
+		memcpy(buf + FE_TX_FRAME_OFF, frame, len);
+		segs[0] = (struct fe_seg){ gpa, net->hdr_len, false };
+		segs[1] = (struct fe_seg){ gpa + FE_TX_FRAME_OFF, len, false };
+	}
+	ret = fe_vring_add(vr, segs, nsegs);
+	if (ret < 0)
+		return ret;
+	fe_vring_publish(vr);
+	fe_vring_kick(vr, false);
+	net->st.tx_frames++;
+	net->st.tx_bytes += len;
+	return 0;
+}
+
+/* Copy one RX buffer's bytes [from, len) into the frame, bounded. */
+static void
+fe_net_rx_copy(struct fe_frame *f, const uint8_t *buf, uint32_t from,
+		uint32_t len, bool *truncated)
+{
+	uint32_t n = len - from;
+
+	if (n > FE_FRAME_MAX - f->len) {
+		n = FE_FRAME_MAX - f->len;
+		*truncated = true;
+	}
+	memcpy(f->data + f->len, buf + from, n);
+	f->len += n;
+}
+
+/* Assemble one frame that starts at vr's next used entry. Returns 1, or
+ * -EPROTO for a bad one (dropped, counted). */
+static int
+fe_net_rx_assemble(struct fe_net *net, struct fe_vring *vr, uint16_t pair,
+		struct fe_frame *f)
+{
+	struct fe_net_hdr hdr;
+	bool truncated = false;
+	uint64_t deadline;
+	uint16_t head, nb, i;
+	uint32_t len;
+	int ret;
+
+	ret = fe_vring_get_used(vr, &head, &len);
+	if (ret <= 0)
+		return ret < 0 ? -EPROTO : 0;
+	f->pair = pair;
+	f->len = 0;
+	if (len < net->hdr_len) {
+		FE_LOG("rx pair %u: used len %u < header %u", pair, len,
+			net->hdr_len);
+		ret = -EPROTO;
+		goto out;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	memcpy(&hdr, fe_vring_slot_va(vr, head), net->hdr_len);
+	nb = fe_has(net, FE_F_MRG_RXBUF) ? hdr.num_buffers : 1;
+	if (nb == 0 || nb > vr->size) {
+		FE_LOG("rx pair %u: num_buffers %u (ring size %u)", pair,
+			hdr.num_buffers, vr->size);
+		ret = -EPROTO;
+		goto out;
+	}
+	f->num_buffers = nb;
+	f->has_hash = fe_has(net, FE_F_HASH_REPORT);
+	f->hash = hdr.hash_value;
+	f->report = hdr.hash_report;
+	fe_net_rx_copy(f, fe_vring_slot_va(vr, head), net->hdr_len, len,
+		&truncated);
+	/* The rest of a merged frame: the device publishes it with (or
+	 * right after) the first buffer; do not wait for ever. */
+	deadline = fe_now_ms() + FE_MERGE_WAIT_MS;
+	for (i = 1; i < nb; i++) {
+		while ((ret = fe_vring_get_used(vr, &head, &len)) == 0) {
+			if (fe_now_ms() >= deadline) {
+				FE_LOG("rx pair %u: merged frame has %u of %u "
+					"buffers", pair, i, nb);
+				ret = -EPROTO;
+				goto out;
+			}
+			fe_sleep_ms(1);
+		}
+		if (ret < 0) {
+			ret = -EPROTO;
+			goto out;
+		}
+		fe_net_rx_copy(f, fe_vring_slot_va(vr, head), 0, len,
+			&truncated);
+	}
+	if (truncated) {
+		FE_LOG("rx pair %u: frame longer than %u bytes", pair,
+			FE_FRAME_MAX);
+		ret = -EPROTO;
+		goto out;
+	}
+	ret = 1;
+out:
+	fe_net_rx_refill(net, vr);
+	fe_vring_kick(vr, false);
+	return ret;
+}
+
+int
+fe_net_rx_frame(struct fe_net *net, struct fe_frame *f)
+{
+	struct fe_vring *vr;
+	uint16_t k, q, tries;
+	int ret;
+
+	if (net->vrings == NULL || !net->running)
+		return 0;
+	for (k = 0; k < net->p.pairs; k++) {
+		q = (uint16_t)((net->rx_rr + k) % net->p.pairs);
+		vr = &net->vrings[2 * q];
+		/* Bad frames are skipped; a bound keeps a device that only
+		 * produces bad ones from holding us here. */
+		for (tries = 0; tries < vr->size && !vr->tainted &&
+				!vr->broken && fe_vring_pending(vr) > 0;
+				tries++) {
+			ret = fe_net_rx_assemble(net, vr, q, f);
+			if (ret == 1) {
+				/* Round robin: the next call starts after q. */
+				net->rx_rr = (uint16_t)(q + 1);
+				net->st.rx_frames++;
+				net->st.rx_bytes += f->len;
+				return 1;
+			}
+			if (ret == 0)
+				break;
+			net->st.rx_bad++;
+		}
+	}
+	return 0;
+}
+
+int
+fe_net_cvq(struct fe_net *net, const struct fe_cvq_cmd *c, int *ack,
+		uint32_t *used_len)
+{
+	struct fe_seg segs[3];
+	struct fe_vring *vr;
+	unsigned int n = 0;
+	uint64_t deadline, gpa, now;
+	uint32_t len;
+	uint16_t id;
+	uint8_t *buf;
+	int head, ret;
+
+	if (net->cvq < 0)
+		return -ENOTSUP;
+	ret = fe_net_usable(net);
+	if (ret < 0)
+		return ret;
+	vr = &net->vrings[net->cvq];
+	if (vr->tainted)
+		return -EPERM;
+	if (c->len > FE_CVQ_DATA_MAX)
+		return -EMSGSIZE;
+	/* Completions of commands we gave up on arrive late: count them. */
+	while ((ret = fe_vring_get_used(vr, &id, &len)) != 0 && !vr->broken)
+		if (ret > 0)
+			net->st.cvq_late++;
+	if (vr->broken)
+		return -EPROTO;
+	if (vr->num_free < 3)
+		return -ENOSPC;
+	head = fe_vring_peek_head(vr);
+	buf = fe_vring_slot_va(vr, (uint16_t)head);
+	gpa = fe_vring_slot_gpa(vr, (uint16_t)head);
+	buf[0] = c->cls;
+	buf[1] = c->cmd;
+	memcpy(buf + FE_CVQ_DATA_OFF, c->data, c->len);
+	/* Not a valid ack: shows a completion whose ack was never written. */
+	buf[net->cvq_ack_off] = 0xff;
+	segs[n++] = (struct fe_seg){ gpa, 2, false };
+	if (c->len > 0)
+		segs[n++] = (struct fe_seg){ gpa + FE_CVQ_DATA_OFF, c->len,
+			false };
+	segs[n++] = (struct fe_seg){ gpa + net->cvq_ack_off, 1, true };
+	ret = fe_vring_add(vr, segs, n);
+	if (ret < 0)
+		return ret;
+	fe_vring_publish(vr);
+	fe_vring_kick(vr, false);
+	net->st.cvq_cmds++;
+
+	deadline = fe_now_ms() + (uint64_t)net->cvq_timeout_ms;
+	for (;;) {
+		ret = fe_vring_get_used(vr, &id, &len);
+		if (ret > 0 && id == head)
+			break;
+		if (ret > 0) {
+			net->st.cvq_late++;
+			continue;
+		}
+		if (ret < 0) {
+			if (vr->broken)
+				return -EPROTO;
+			continue;
+		}
+		now = fe_now_ms();
+		if (now >= deadline) {
+			net->st.cvq_none++;
+			return -ETIMEDOUT;
+		}
+		ret = fe_net_wait(net, (int)(deadline - now < 2 ?
+			deadline - now : 2));
+		if (ret < 0)
+			return ret;
+	}
+	/* The used entry was read with acquire: the ack byte is final. */
+	*ack = buf[net->cvq_ack_off];
+	*used_len = len;
+	if (*ack == FE_CTRL_OK)
+		net->st.cvq_ok++;
+	else if (*ack == FE_CTRL_ERR)
+		net->st.cvq_err++;
+	else
+		net->st.cvq_other++;
+	return 0;
+}
+
+int
+fe_net_stop(struct fe_net *net, uint32_t *bases)
+{
+	uint16_t i;
+	int ret;
+
+	ret = fe_net_usable(net);
+	if (ret < 0)
+		return ret;
+	/* As a guest driver being stopped: disable, then ask where the
+	 * backend stopped (GET_VRING_BASE also stops it for good). */
+	for (i = 0; i < net->nb_vrings; i++) {
+		if (fe_has(net, FE_F_PROTOCOL_FEATURES)) {
+			ret = fe_vhost_set_vring_state(&net->vh,
+				FE_VHOST_USER_SET_VRING_ENABLE, i, 0);
+			if (ret < 0)
+				return ret;
+		}
+		net->vrings[i].enabled = false;
+		ret = fe_vhost_get_vring_base(&net->vh, i, &bases[i]);
+		if (ret < 0)
+			return ret;
+	}
+	net->running = false;
+	return 0;
+}
