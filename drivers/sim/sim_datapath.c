@@ -304,7 +304,7 @@ sim_null_budget(struct sim_net *sim, struct sim_vq *vq)
 		return SIM_BURST;
 	now = rte_get_tsc_cycles();
 	period = rte_get_tsc_hz() / sim->null_rate;
-	if (vq->next_gen_tsc == 0 || now - vq->next_gen_tsc > rte_get_tsc_hz())
+	if (vq->next_gen_tsc == 0 || (int64_t)(now - vq->next_gen_tsc) > (int64_t)rte_get_tsc_hz())
 		vq->next_gen_tsc = now;	/* start, or a long pause: no burst */
 	while (n < SIM_BURST && (int64_t)(now - vq->next_gen_tsc) >= 0) {
 		vq->next_gen_tsc += period;
