@@ -6,6 +6,10 @@
  * hardware: acquire the avail index, bound every index and chain by the
  * ring size, touch buffers only through the DMA map, release the used
  * index once per burst.
+ *
+ * Threat model: rings and buffers are written by the driver (the guest,
+ * through the relay); frames come from the guest (loopback) or the wire
+ * (port). What to do with a frame is decided in sim_filter.c.
  */
 
 #include <string.h>
@@ -18,101 +22,12 @@
 
 #include "sim_net.h"
 
-/* A chain as the device sees it: where its buffers are and how big. */
-struct sim_chain {
-	uint16_t head;
-	uint16_t nbufs;
-	struct {
-		uint8_t *hva;
-		uint32_t len;
-	} bufs[SIM_VQ_NUM_MAX];
-};
-
-/*
- * Resolve the chain at @p head into host buffers. Every buffer must be of
- * the expected direction and lie in the DMA map; a chain longer than the
- * ring is a loop. Buffers that straddle two mappings are split.
- */
-static int
-sim_chain_resolve(struct sim_net *sim, struct sim_vq *vq, uint16_t head,
-		bool writable, struct sim_chain *c)
-{
-	uint16_t idx = head, visited = 0;
-
-	c->head = head;
-	c->nbufs = 0;
-	for (;;) {
-		struct vring_desc d;
-		uint64_t iova, left;
-
-		if (idx >= vq->num || visited++ == vq->num) {
-			sim_vq_set_broken(sim, vq, "bad descriptor index or loop",
-				idx);
-			return -1;
-		}
-		d = vq->desc[idx];
-		if (!!(d.flags & VRING_DESC_F_WRITE) != writable) {
-			sim_vq_set_broken(sim, vq, "descriptor of the wrong direction",
-				idx);
-			return -1;
-		}
-		for (iova = d.addr, left = d.len; left != 0; ) {
-			uint64_t chunk = left;
-			uint8_t *hva = sim_iova_to_hva(sim, iova, &chunk);
-
-			if (hva == NULL || c->nbufs == RTE_DIM(c->bufs)) {
-				sim_vq_set_broken(sim, vq, "buffer outside DMA map",
-					idx);
-				return -1;
-			}
-			c->bufs[c->nbufs].hva = hva;
-			c->bufs[c->nbufs].len = chunk;
-			c->nbufs++;
-			iova += chunk;
-			left -= chunk;
-		}
-		if (!(d.flags & VRING_DESC_F_NEXT))
-			return 0;
-		idx = d.next;
-	}
-}
-
-static inline void
-sim_used_fill(struct sim_vq *vq, uint16_t slot, uint16_t id, uint32_t len)
-{
-	struct vring_used_elem *e = &vq->used->ring[slot & (vq->num - 1)];
-
-	e->id = id;
-	e->len = len;
-}
-
-static inline void
-sim_used_publish(struct sim_vq *vq)
-{
-	/* Release: buffer data and used elements are visible to the driver
-	 * before the new index; pairs with its acquire load of used->idx. */
-	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
-}
-
-static inline uint16_t
-sim_avail_pending(struct sim_net *sim, struct sim_vq *vq)
-{
-	/* Acquire: pairs with the driver's release store of avail->idx. */
-	uint16_t pending = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE) -
-		vq->last_avail;
-
-	if (unlikely(pending > vq->num)) {
-		sim_vq_set_broken(sim, vq, "avail index ran ahead", pending);
-		return 0;
-	}
-	return pending;
-}
-
 /* Gather a TX chain into @p m, dropping the virtio-net header. */
 static int
-sim_tx_gather(const struct sim_chain *c, struct rte_mbuf *m)
+sim_tx_gather(const struct sim_net *sim, const struct sim_chain *c,
+		struct rte_mbuf *m)
 {
-	uint32_t skip = SIM_NET_HDR_LEN;
+	uint32_t skip = sim->hdr_len;
 	uint16_t i;
 
 	for (i = 0; i < c->nbufs; i++) {
@@ -137,6 +52,37 @@ sim_tx_gather(const struct sim_chain *c, struct rte_mbuf *m)
 	return skip == 0 && m->pkt_len != 0 ? 0 : -1;
 }
 
+/*
+ * Loopback: hand each frame to the RX FIFO of the pair the receive side
+ * chose (several TX vrings may feed one FIFO: it is multi-producer).
+ * Frames with no RX pair to go to, or that find their FIFO full, are
+ * dropped here.
+ */
+static void
+sim_tx_loopback(struct sim_net *sim, struct sim_vq *vq, uint16_t pair,
+		struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t dst[SIM_BURST];
+	uint16_t i = 0, run, sent;
+
+	sim_steer_burst(sim, pair, pkts, n, dst);
+	while (i < n) {
+		for (run = 1; i + run < n && dst[i + run] == dst[i]; run++)
+			;
+		if (dst[i] == SIM_NO_PAIR) {
+			vq->stats.unrouted += run;
+			sent = 0;
+		} else {
+			sent = rte_ring_enqueue_burst(sim->vqs[2 * dst[i]].fifo,
+					(void **)&pkts[i], run, NULL);
+			vq->stats.drops += run - sent;
+		}
+		if (sent < run)
+			rte_pktmbuf_free_bulk(&pkts[i + sent], run - sent);
+		i += run;
+	}
+}
+
 static void
 sim_tx_deliver(struct sim_net *sim, struct sim_vq *vq, uint16_t pair,
 		struct rte_mbuf **pkts, uint16_t n)
@@ -145,9 +91,8 @@ sim_tx_deliver(struct sim_net *sim, struct sim_vq *vq, uint16_t pair,
 
 	switch (sim->mode) {
 	case SIM_MODE_LOOPBACK:
-		sent = rte_ring_enqueue_burst(sim->vqs[2 * pair].fifo,
-				(void **)pkts, n, NULL);
-		break;
+		sim_tx_loopback(sim, vq, pair, pkts, n);
+		return;
 	case SIM_MODE_PORT:
 		sent = rte_eth_tx_burst(sim->eth_port, pair, pkts, n);
 		break;
@@ -177,9 +122,9 @@ sim_tx_poll(struct sim_net *sim, struct sim_vq *vq, uint16_t pair)
 		uint16_t head = vq->avail->ring[vq->last_avail & (vq->num - 1)];
 		struct rte_mbuf *m = pkts[nb_pkts];
 
-		if (sim_chain_resolve(sim, vq, head, false, &chain) < 0)
+		if (sim_chain_resolve(sim, vq, head, SIM_CHAIN_READ, &chain) < 0)
 			break;
-		if (sim_tx_gather(&chain, m) == 0) {
+		if (sim_tx_gather(sim, &chain, m) == 0) {
 			vq->stats.packets++;
 			vq->stats.bytes += m->pkt_len;
 			nb_pkts++;
@@ -194,29 +139,38 @@ sim_tx_poll(struct sim_net *sim, struct sim_vq *vq, uint16_t pair)
 		sim_used_publish(vq);
 	if (nb_pkts < pending)
 		rte_pktmbuf_free_bulk(&pkts[nb_pkts], pending - nb_pkts);
-	sim_tx_deliver(sim, vq, pair, pkts, nb_pkts);
+	if (nb_pkts != 0)
+		sim_tx_deliver(sim, vq, pair, pkts, nb_pkts);
 }
 
 /*
  * Write one frame into the next guest RX buffers: the virtio-net header,
  * then the frame, over as many chains as MRG_RXBUF allows (one without it).
- * Nothing is committed until the whole frame fits.
+ * Nothing is committed until the whole frame fits. With HASH_REPORT the
+ * header carries the hash from @p meta (NULL: no hash).
  *
  * @return 0, -ENOBUFS when the driver has not posted enough buffers yet
  *   (retry later), or -EMSGSIZE / -EFAULT when the frame must be dropped.
  */
 static int
 sim_rx_write(struct sim_net *sim, struct sim_vq *vq, uint16_t avail,
-		const uint8_t *frame, uint32_t frame_len)
+		const uint8_t *frame, uint32_t frame_len,
+		const struct sim_mbuf_meta *meta)
 {
 	static __thread struct sim_chain chain;
-	const bool mrg = sim->driver_features &
-		(UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF);
-	struct virtio_net_hdr_mrg_rxbuf hdr = { .num_buffers = 0 };
-	struct virtio_net_hdr_mrg_rxbuf *hdr_dst = NULL;
+	const bool mrg = sim_negotiated(sim, VIRTIO_NET_F_MRG_RXBUF);
+	const uint32_t hdr_len = sim->hdr_len;
+	struct virtio_net_hdr_v1_hash hdr = { .hash_value = 0 };
+	struct virtio_net_hdr_v1 *hdr_dst = NULL;
 	uint32_t copied = 0;	/* of header + frame */
-	const uint32_t total = SIM_NET_HDR_LEN + frame_len;
+	const uint32_t total = hdr_len + frame_len;
 	uint16_t nbufs = 0;
+
+	if (hdr_len == SIM_NET_HDR_HASH_LEN && meta != NULL &&
+			meta->hash_report != VIRTIO_NET_HASH_REPORT_NONE) {
+		hdr.hash_value = rte_cpu_to_le_32(meta->hash_value);
+		hdr.hash_report = rte_cpu_to_le_16(meta->hash_report);
+	}
 
 	while (copied < total) {
 		uint16_t slot = vq->last_avail + nbufs;
@@ -228,12 +182,12 @@ sim_rx_write(struct sim_net *sim, struct sim_vq *vq, uint16_t avail,
 		if (nbufs == 1 && !mrg)
 			return -EMSGSIZE;
 		if (sim_chain_resolve(sim, vq, vq->avail->ring[slot & (vq->num - 1)],
-				true, &chain) < 0)
+				SIM_CHAIN_WRITE, &chain) < 0)
 			return -EFAULT;
 		if (nbufs == 0) {
 			/* Linux and DPDK drivers always give the header a
 			 * contiguous buffer; we require it. */
-			if (chain.nbufs == 0 || chain.bufs[0].len < SIM_NET_HDR_LEN) {
+			if (chain.nbufs == 0 || chain.bufs[0].len < hdr_len) {
 				sim_vq_set_broken(sim, vq, "RX buffer shorter than the header",
 					chain.head);
 				return -EFAULT;
@@ -248,11 +202,11 @@ sim_rx_write(struct sim_net *sim, struct sim_vq *vq, uint16_t avail,
 				uint32_t n;
 				const uint8_t *src;
 
-				if (copied < SIM_NET_HDR_LEN) {
+				if (copied < hdr_len) {
 					src = (const uint8_t *)&hdr + copied;
-					n = SIM_NET_HDR_LEN - copied;
+					n = hdr_len - copied;
 				} else {
-					src = frame + (copied - SIM_NET_HDR_LEN);
+					src = frame + (copied - hdr_len);
 					n = total - copied;
 				}
 				n = RTE_MIN(n, room);
@@ -266,7 +220,7 @@ sim_rx_write(struct sim_net *sim, struct sim_vq *vq, uint16_t avail,
 		sim_used_fill(vq, vq->used_idx + nbufs, chain.head, in_chain);
 		nbufs++;
 	}
-	hdr_dst->num_buffers = nbufs;
+	hdr_dst->num_buffers = rte_cpu_to_le_16(nbufs);
 	vq->last_avail += nbufs;
 	vq->used_idx += nbufs;
 	vq->stats.packets++;
@@ -274,23 +228,35 @@ sim_rx_write(struct sim_net *sim, struct sim_vq *vq, uint16_t avail,
 	return nbufs;
 }
 
+/*
+ * Take the next burst of frames for this RX vring and pass them through
+ * the RX filter. Loopback frames were classified (hashed) and steered on
+ * TX; frames from the wire are classified here, as the device's receive
+ * pipeline would.
+ */
 static void
 sim_rx_refill(struct sim_net *sim, struct sim_vq *vq, uint16_t pair)
 {
+	uint16_t n = 0;
+
 	vq->pending_pos = 0;
 	switch (sim->mode) {
 	case SIM_MODE_LOOPBACK:
-		vq->nb_pending = rte_ring_dequeue_burst(vq->fifo,
-				(void **)vq->pending, SIM_BURST, NULL);
+		n = rte_ring_dequeue_burst(vq->fifo, (void **)vq->pending,
+				SIM_BURST, NULL);
 		break;
 	case SIM_MODE_PORT:
-		vq->nb_pending = rte_eth_rx_burst(sim->eth_port, pair,
-				vq->pending, SIM_BURST);
+		n = rte_eth_rx_burst(sim->eth_port, pair, vq->pending,
+				SIM_BURST);
 		break;
 	case SIM_MODE_NULL:
-		vq->nb_pending = 0;
 		break;
 	}
+	if (n != 0)
+		n = sim_rx_filter_burst(sim, vq, pair, vq->pending, n,
+				sim->mode == SIM_MODE_PORT &&
+				sim->hdr_len == SIM_NET_HDR_HASH_LEN);
+	vq->nb_pending = n;
 }
 
 /* Null mode: how many frames the configured rate allows now. */
@@ -325,7 +291,7 @@ sim_rx_poll(struct sim_net *sim, struct sim_vq *vq, uint16_t pair)
 
 		while (budget-- > 0 && avail != 0) {
 			ret = sim_rx_write(sim, vq, avail, sim->null_frame,
-					sim->null_size);
+					sim->null_size, NULL);
 			if (ret < 0)
 				break;
 			avail -= ret;
@@ -339,7 +305,8 @@ sim_rx_poll(struct sim_net *sim, struct sim_vq *vq, uint16_t pair)
 			ret = rte_pktmbuf_is_contiguous(m) ?
 				sim_rx_write(sim, vq, avail,
 					rte_pktmbuf_mtod(m, const uint8_t *),
-					m->data_len) : -EMSGSIZE;
+					m->data_len, sim_mbuf_meta(m)) :
+				-EMSGSIZE;
 			if (ret == -ENOBUFS || vq->broken)
 				break;	/* keep it until the guest posts buffers */
 			if (ret < 0)
@@ -371,8 +338,9 @@ sim_null_frame_init(struct sim_net *sim)
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->total_length = rte_cpu_to_be_16(l3_len);
-	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
-	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+	/* 198.18.0.1 -> 198.18.0.2 (RTE_IPV4 shifts a signed int: UB) */
+	ip->src_addr = rte_cpu_to_be_32(UINT32_C(0xc6120001));
+	ip->dst_addr = rte_cpu_to_be_32(UINT32_C(0xc6120002));
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16(9);
 	udp->dst_port = rte_cpu_to_be_16(9);

@@ -5,8 +5,9 @@
  * space, vring setup, DMA map) behind the svq device ops table, and its
  * creation from "sim,key=value,..." arguments.
  *
- * Threat model: the driver's requests (vring numbers, sizes, addresses) are
- * checked here as a device would check them; bad ones are refused.
+ * Threat model: the driver's requests (vring numbers, sizes, addresses,
+ * features) are checked here as a device would check them; bad ones are
+ * refused.
  */
 
 #include <errno.h>
@@ -24,21 +25,50 @@
 
 RTE_LOG_REGISTER(sim_logtype, svq.sim, INFO);
 
+#define SIM_BIT(f) (UINT64_C(1) << (f))
+
+/* The guest offloads cost nothing: the device never produces a frame
+ * that needs them. */
 #define SIM_FEATURES \
-	((UINT64_C(1) << VIRTIO_F_VERSION_1) | \
-	 (UINT64_C(1) << VIRTIO_NET_F_MAC) | \
-	 (UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF) | \
-	 (UINT64_C(1) << VIRTIO_NET_F_STATUS) | \
-	 (UINT64_C(1) << VIRTIO_NET_F_MQ))
+	(SIM_BIT(VIRTIO_F_VERSION_1) | \
+	 SIM_BIT(VIRTIO_NET_F_MAC) | \
+	 SIM_BIT(VIRTIO_NET_F_MRG_RXBUF) | \
+	 SIM_BIT(VIRTIO_NET_F_STATUS) | \
+	 SIM_BIT(VIRTIO_NET_F_MQ) | \
+	 SIM_BIT(VIRTIO_NET_F_CTRL_VQ) | \
+	 SIM_BIT(VIRTIO_NET_F_CTRL_RX) | \
+	 SIM_BIT(VIRTIO_NET_F_CTRL_RX_EXTRA) | \
+	 SIM_BIT(VIRTIO_NET_F_CTRL_VLAN) | \
+	 SIM_BIT(VIRTIO_NET_F_CTRL_MAC_ADDR) | \
+	 SIM_BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) | \
+	 SIM_BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
+	 SIM_BIT(VIRTIO_NET_F_GUEST_CSUM) | \
+	 SIM_BIT(VIRTIO_NET_F_GUEST_TSO4) | \
+	 SIM_BIT(VIRTIO_NET_F_GUEST_TSO6) | \
+	 SIM_BIT(VIRTIO_NET_F_GUEST_ECN) | \
+	 SIM_BIT(VIRTIO_NET_F_GUEST_UFO) | \
+	 SIM_BIT(VIRTIO_NET_F_RSS) | \
+	 SIM_BIT(VIRTIO_NET_F_HASH_REPORT))
+
+#define SIM_RSS_MAX_KEY 40
+#define SIM_RSS_MAX_TABLE 128
+#define SIM_HASH_TYPES \
+	(VIRTIO_NET_RSS_HASH_TYPE_IPv4 | VIRTIO_NET_RSS_HASH_TYPE_TCPv4 | \
+	 VIRTIO_NET_RSS_HASH_TYPE_UDPv4 | VIRTIO_NET_RSS_HASH_TYPE_IPv6 | \
+	 VIRTIO_NET_RSS_HASH_TYPE_TCPv6 | VIRTIO_NET_RSS_HASH_TYPE_UDPv6)
 
 #define SIM_ETH_DESCS 1024
 #define SIM_QUEUES_UNSET ULONG_MAX
 
 static unsigned int sim_next_id;
 
+/* Data vrings are 0..nb_vqs-1; the control vring, once negotiated, is
+ * where the spec puts it (which is vring 2 without MQ and RSS). */
 static struct sim_vq *
 sim_vq_get(struct sim_net *sim, uint16_t qid)
 {
+	if (sim_negotiated(sim, VIRTIO_NET_F_CTRL_VQ) && qid == sim_cvq_qid(sim))
+		return &sim->cvq;
 	return qid < sim->nb_vqs ? &sim->vqs[qid] : NULL;
 }
 
@@ -55,6 +85,9 @@ sim_set_features(struct svq_device *dev, uint64_t features)
 
 	if (features & ~sim->features)
 		return -EINVAL;
+	/* Features are fixed once accepted, until a reset. */
+	if (sim->status & VIRTIO_CONFIG_S_FEATURES_OK)
+		return -EBUSY;
 	sim->driver_features = features;
 	return 0;
 }
@@ -70,8 +103,8 @@ sim_reset(struct sim_net *sim)
 {
 	uint16_t qid;
 
-	for (qid = 0; qid < sim->nb_vqs; qid++) {
-		struct sim_vq *vq = &sim->vqs[qid];
+	for (qid = 0; qid <= sim->nb_vqs; qid++) {
+		struct sim_vq *vq = qid < sim->nb_vqs ? &sim->vqs[qid] : &sim->cvq;
 		struct rte_mbuf *m;
 
 		while (vq->pending_pos < vq->nb_pending)
@@ -89,6 +122,21 @@ sim_reset(struct sim_net *sim)
 	}
 	sim->driver_features = 0;
 	sim->status = 0;
+	sim->hdr_len = SIM_NET_HDR_LEN;
+	sim_ctrl_init(sim);
+}
+
+/*
+ * Whether the device can work with the driver's features. MQ and MRG_RXBUF
+ * need VERSION_1 here, as we offer no legacy. Control features without
+ * CTRL_VQ (which a driver must not accept, virtio 1.2, 5.1.3.1) are not
+ * refused: vhost-user frontends keep the control queue to themselves and
+ * pass such sets on; without a control vring they simply change nothing.
+ */
+static bool
+sim_features_ok(uint64_t f)
+{
+	return f & SIM_BIT(VIRTIO_F_VERSION_1);
 }
 
 static int
@@ -100,11 +148,19 @@ sim_set_status(struct svq_device *dev, uint8_t status)
 		sim_reset(sim);
 		return 0;
 	}
-	/* FEATURES_OK sticks only if the accepted features are consistent:
-	 * MQ and MRG_RXBUF need VERSION_1 here, as we offer no legacy. */
+	/* FEATURES_OK sticks only if the accepted features are consistent.
+	 * Setting it fixes the header layout and starts the device state
+	 * afresh for these features. */
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
-			!(sim->driver_features & (UINT64_C(1) << VIRTIO_F_VERSION_1)))
-		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+			!(sim->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		if (sim_features_ok(sim->driver_features)) {
+			sim->hdr_len = sim_negotiated(sim, VIRTIO_NET_F_HASH_REPORT) ?
+				SIM_NET_HDR_HASH_LEN : SIM_NET_HDR_LEN;
+			sim_ctrl_init(sim);
+		} else {
+			status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+		}
+	}
 	sim->status = status | (sim->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 	return 0;
 }
@@ -117,7 +173,14 @@ sim_get_config(struct svq_device *dev, void *buf, uint32_t offset,
 
 	if (offset > sizeof(sim->config) || len > sizeof(sim->config) - offset)
 		return -EINVAL;
-	memcpy(buf, (uint8_t *)&sim->config + offset, len);
+	sim_ctrl_get_config(sim, buf, offset, len);
+	return 0;
+}
+
+static int
+sim_get_net_state(struct svq_device *dev, struct svq_net_state *state)
+{
+	sim_ctrl_get_state(sim_from_dev(dev), state);
 	return 0;
 }
 
@@ -250,14 +313,28 @@ static void
 sim_poll(struct svq_device *dev, uint16_t qid)
 {
 	struct sim_net *sim = sim_from_dev(dev);
-	struct sim_vq *vq = &sim->vqs[qid];
+	struct sim_vq *vq = sim_vq_get(sim, qid);
 
-	if (unlikely(qid >= sim->nb_vqs || !vq->enabled || vq->broken))
+	if (unlikely(vq == NULL || !vq->enabled || vq->broken))
 		return;
-	if (qid & 1)
+	if (unlikely(vq == &sim->cvq))
+		sim_cvq_poll(sim, vq);
+	else if (qid & 1)
 		sim_tx_poll(sim, vq, qid / 2);
 	else
 		sim_rx_poll(sim, vq, qid / 2);
+}
+
+static void
+sim_log_stats(struct sim_net *sim, const char *what,
+		const struct sim_vq_stats *s)
+{
+	if (s->packets || s->drops || s->errors || s->filtered || s->unrouted)
+		SIM_LOG(INFO, sim, "%s: %" PRIu64 " packets %" PRIu64
+			" bytes %" PRIu64 " drops %" PRIu64 " errors %" PRIu64
+			" filtered %" PRIu64 " unrouted",
+			what, s->packets, s->bytes, s->drops, s->errors,
+			s->filtered, s->unrouted);
 }
 
 static void
@@ -268,14 +345,15 @@ sim_destroy(struct svq_device *dev)
 
 	sim_reset(sim);
 	for (qid = 0; qid < sim->nb_vqs; qid++) {
-		const struct sim_vq_stats *s = &sim->vqs[qid].stats;
+		char what[32];
 
-		if (s->packets || s->drops || s->errors)
-			SIM_LOG(INFO, sim, "vring %u: %" PRIu64 " packets %" PRIu64
-				" bytes %" PRIu64 " drops %" PRIu64 " errors",
-				qid, s->packets, s->bytes, s->drops, s->errors);
+		snprintf(what, sizeof(what), "vring %u", qid);
+		sim_log_stats(sim, what, &sim->vqs[qid].stats);
 		rte_ring_free(sim->vqs[qid].fifo);
 	}
+	/* packets: commands acked OK, drops: acked ERR */
+	sim_log_stats(sim, "control vring", &sim->cvq.stats);
+	rte_free(sim->cvq_scratch);
 	if (sim->mode == SIM_MODE_PORT) {
 		rte_eth_dev_stop(sim->eth_port);
 		rte_eth_dev_close(sim->eth_port);
@@ -300,6 +378,7 @@ static const struct svq_device_ops sim_ops = {
 	.dma_map = sim_dma_map,
 	.dma_unmap = sim_dma_unmap,
 	.poll = sim_poll,
+	.get_net_state = sim_get_net_state,
 	.destroy = sim_destroy,
 };
 
@@ -474,8 +553,13 @@ sim_create(const char *args)
 	sim->features = SIM_FEATURES;
 	pairs = a.queues;
 
+	sim->cvq_scratch = rte_zmalloc("sim_cvq", sizeof(*sim->cvq_scratch), 0);
+	if (sim->cvq_scratch == NULL)
+		goto fail;
 	snprintf(name, sizeof(name), "sim%u_pool", id);
-	sim->pool = rte_pktmbuf_pool_create(name, 4096 * pairs - 1, 256, 0,
+	sim->pool = rte_pktmbuf_pool_create(name, 4096 * pairs - 1, 256,
+			RTE_ALIGN_CEIL(sizeof(struct sim_mbuf_meta),
+				RTE_MBUF_PRIV_ALIGN),
 			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (sim->pool == NULL) {
 		SIM_LOG(ERR, sim, "cannot create mbuf pool: %s (hugepages?)",
@@ -485,11 +569,15 @@ sim_create(const char *args)
 	if (sim->mode == SIM_MODE_PORT && sim_port_setup(sim, a.port, &pairs) < 0)
 		goto fail;
 
-	memcpy(sim->config.mac, a.mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	sim->default_mac = a.mac;
 	sim->config.status = VIRTIO_NET_S_LINK_UP;
 	sim->config.max_virtqueue_pairs = pairs;
 	sim->config.mtu = RTE_ETHER_MTU;
+	sim->config.rss_max_key_size = SIM_RSS_MAX_KEY;
+	sim->config.rss_max_indirection_table_length = SIM_RSS_MAX_TABLE;
+	sim->config.supported_hash_types = SIM_HASH_TYPES;
 	sim->nb_vqs = 2 * pairs;
+	sim_reset(sim);		/* config.mac, header length, device state */
 	for (qid = 0; qid < sim->nb_vqs; qid += 2) {
 		snprintf(name, sizeof(name), "sim%u_rx%u", id, qid);
 		/* Several TX vrings may feed one RX vring once RSS steers
@@ -510,6 +598,7 @@ fail:
 	for (qid = 0; qid < 2 * SIM_MAX_QUEUE_PAIRS; qid++)
 		rte_ring_free(sim->vqs[qid].fifo);
 	rte_mempool_free(sim->pool);
+	rte_free(sim->cvq_scratch);
 	rte_free(sim);
 	return NULL;
 }

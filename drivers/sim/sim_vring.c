@@ -3,7 +3,8 @@
 /*
  * Device-side access to split rings. The driver (the relay, and behind it
  * the guest) is not trusted: ring addresses and buffer addresses are
- * translated only through the DMA map and must lie inside it entirely.
+ * translated only through the DMA map and must lie inside it entirely,
+ * and every descriptor index is bounded by the ring size.
  */
 
 #include <errno.h>
@@ -63,4 +64,73 @@ sim_vq_set_broken(struct sim_net *sim, struct sim_vq *vq, const char *why,
 	sim->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	SIM_LOG(ERR, sim, "vring %ld: %s (%u); device needs reset",
 		(long)(vq - sim->vqs), why, value);
+}
+
+/*
+ * Resolve the chain at @p head into host buffers. Every buffer must lie in
+ * the DMA map and be of the direction @p dir allows: for a control chain,
+ * readable descriptors first, then writable ones (virtio 1.2, 2.7.4.2). A
+ * chain longer than the ring is a loop. Buffers that straddle two mappings
+ * are split. Any violation breaks the vring.
+ */
+int
+sim_chain_resolve(struct sim_net *sim, struct sim_vq *vq, uint16_t head,
+		enum sim_chain_dir dir, struct sim_chain *c)
+{
+	uint16_t idx = head, visited = 0;
+	bool seen_writable = false;
+
+	c->head = head;
+	c->nbufs = 0;
+	c->nb_readable = 0;
+	for (;;) {
+		struct vring_desc d;
+		uint64_t iova, left;
+		bool writable, ok;
+
+		if (idx >= vq->num || visited++ == vq->num) {
+			sim_vq_set_broken(sim, vq, "bad descriptor index or loop",
+				idx);
+			return -1;
+		}
+		d = vq->desc[idx];
+		writable = d.flags & VRING_DESC_F_WRITE;
+		switch (dir) {
+		case SIM_CHAIN_READ:
+			ok = !writable;
+			break;
+		case SIM_CHAIN_WRITE:
+			ok = writable;
+			break;
+		default:
+			ok = writable || !seen_writable;
+			break;
+		}
+		if (!ok) {
+			sim_vq_set_broken(sim, vq, "descriptor of the wrong direction",
+				idx);
+			return -1;
+		}
+		seen_writable |= writable;
+		for (iova = d.addr, left = d.len; left != 0; ) {
+			uint64_t chunk = left;
+			uint8_t *hva = sim_iova_to_hva(sim, iova, &chunk);
+
+			if (hva == NULL || c->nbufs == RTE_DIM(c->bufs)) {
+				sim_vq_set_broken(sim, vq, "buffer outside DMA map",
+					idx);
+				return -1;
+			}
+			c->bufs[c->nbufs].hva = hva;
+			c->bufs[c->nbufs].len = chunk;
+			c->nbufs++;
+			if (!writable)
+				c->nb_readable++;
+			iova += chunk;
+			left -= chunk;
+		}
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			return 0;
+		idx = d.next;
+	}
 }

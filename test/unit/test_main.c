@@ -25,6 +25,7 @@ main(int argc, char **argv)
 		unit_suite_mem,
 		unit_suite_shadow,
 		unit_suite_sim,
+		unit_suite_sim_cvq,
 		unit_suite_cvq,
 		CU_SUITE_INFO_NULL,
 	};

@@ -8,6 +8,7 @@
 extern CU_SuiteInfo unit_suite_mem;
 extern CU_SuiteInfo unit_suite_shadow;
 extern CU_SuiteInfo unit_suite_sim;
+extern CU_SuiteInfo unit_suite_sim_cvq;
 extern CU_SuiteInfo unit_suite_cvq;
 
 #endif /* TEST_UNIT_H */
