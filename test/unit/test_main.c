@@ -27,6 +27,7 @@ main(int argc, char **argv)
 		unit_suite_sim,
 		unit_suite_sim_cvq,
 		unit_suite_cvq,
+		unit_suite_ctrl,
 		CU_SUITE_INFO_NULL,
 	};
 	unsigned int failed;

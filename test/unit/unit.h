@@ -10,5 +10,6 @@ extern CU_SuiteInfo unit_suite_shadow;
 extern CU_SuiteInfo unit_suite_sim;
 extern CU_SuiteInfo unit_suite_sim_cvq;
 extern CU_SuiteInfo unit_suite_cvq;
+extern CU_SuiteInfo unit_suite_ctrl;
 
 #endif /* TEST_UNIT_H */
