@@ -109,6 +109,7 @@ struct svq_port {
 	struct svq_net_state net;
 	bool net_valid;			/* the device was started once */
 	bool restore_pending;
+	bool restore_failed;		/* refused: device stays off until reset */
 	struct svq_net_state restore;	/* replayed at the next device start */
 	struct svq_ctrl *ctrl;
 
@@ -210,8 +211,9 @@ svq_port_ctrl_start(struct svq_port *port, uint64_t features)
 
 	if (port->restore.features != features) {
 		SVQ_PORT_LOG(port, ERR,
-			"restore refused: state has features 0x%" PRIx64 ", guest negotiated 0x%" PRIx64,
+			"restore refused: state has features 0x%" PRIx64 ", guest negotiated 0x%" PRIx64 "; data vrings stay off",
 			port->restore.features, features);
+		port->restore_failed = true;
 		return -EINVAL;
 	}
 	start = rte_get_tsc_cycles();
@@ -223,6 +225,7 @@ svq_port_ctrl_start(struct svq_port *port, uint64_t features)
 		if (ret == -EIO && failed[0] != '\0')
 			SVQ_PORT_LOG(port, ERR, "restore failed at %s; data vrings stay off",
 				failed);
+		port->restore_failed = true;
 		return ret;
 	}
 	port->restore_pending = false;
@@ -243,6 +246,9 @@ svq_port_device_start(struct svq_port *port)
 
 	if (port->device_started)
 		return 0;
+	/* Said once already; the guest must reconnect or reset. */
+	if (port->restore_failed)
+		return -EIO;
 	if (port->mem.nregions == 0) {
 		SVQ_PORT_LOG(port, ERR, "vring ready before any memory table");
 		return -EINVAL;
@@ -492,6 +498,7 @@ svq_port_disconnect(struct svq_port *port)
 	svq_port_device_stop(port);
 	port->mem.nregions = 0;
 	port->guest_features = 0;
+	port->restore_failed = false;
 }
 
 /* ---- librte_vhost callbacks ----------------------------------------- */
@@ -642,13 +649,17 @@ svq_vhost_destroy_connection(int vid)
 /*
  * A frontend that keeps the control queue to itself (QEMU, net_virtio_user)
  * turns queue-pair changes into vring enables: follow them in the model.
+ * Only while pair 0 runs: a running guest never turns pair 0 off, and a
+ * frontend stopping the device (GET_VRING_BASE, disables) starts with
+ * pair 0, so stopping must not erase the configuration being migrated.
  */
 static void
 svq_port_track_pairs(struct svq_port *port)
 {
 	uint16_t qid, pairs = 1;
 
-	if (port->guest_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ))
+	if ((port->guest_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) ||
+			!port->queues[0].ready)
 		return;
 	for (qid = 0; qid < 2 * port->nb_queue_pairs; qid++)
 		if (port->queues[qid].ready)
@@ -993,6 +1004,7 @@ svq_port_set_restore_state(struct svq_port *port,
 	pthread_mutex_lock(&port->lock);
 	port->restore = *state;
 	port->restore_pending = true;
+	port->restore_failed = false;
 	pthread_mutex_unlock(&port->lock);
 	return 0;
 }

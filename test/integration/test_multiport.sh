@@ -31,7 +31,8 @@ prefix=svq-it-relay-$$
 # Two worker lcores (1 and 2) on one cpu: enough to prove placement.
 it_spawn backend "$prefix" "$RELAY" --lcores '0@0,1@1,2@1' --no-pci \
 	--file-prefix="$prefix" -- \
-	--vhost "$sock0,queues=2" --device sim,mode=loopback,queues=2 \
+	--vhost "$sock0,queues=2,state-out=$IT_DIR/port0.json" \
+	--device sim,mode=loopback,queues=2 \
 	--vhost "$sock1" --device sim,mode=loopback,mac=52:54:00:00:00:02 \
 	--lcore-map 0:0-3@1,1:0-1@2 --stats 1
 IT_BACKEND_PID=$IT_LAST_PID
@@ -84,4 +85,9 @@ for spec in "port0 0 1" "port0 1 1" "port0 2 1" "port0 3 1" "port1 0 2" "port1 1
 	[ "$lcore" = "$3" ] || it_fail "$1 vring $2 on lcore '$lcore', mapped to $3"
 	[ "${chains:-0}" -gt 0 ] || it_fail "$1 vring $2 relayed nothing"
 done
-it_log "PASS: two ports, two devices, two workers, $FRAMES frames each"
+# net_virtio_user keeps its control queue and enables both pairs' vrings:
+# the state the relay tracked must say two queue pairs in use.
+pairs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["queue_pairs"])' \
+	"$IT_DIR/port0.json" 2>/dev/null)
+[ "$pairs" = 2 ] || it_fail "port0 state has queue_pairs '$pairs', want 2 (from vring enables)"
+it_log "PASS: two ports, two devices, two workers, $FRAMES frames each; pairs tracked"
