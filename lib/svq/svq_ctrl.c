@@ -244,11 +244,21 @@ svq_ctrl_guest_start(struct svq_ctrl *c, const struct svq_ring *guest,
 	c->guest_running = true;
 }
 
+void
+svq_ctrl_set_log(struct svq_ctrl *c, const struct svq_dirty_log *log)
+{
+	if (log == NULL || log->bitmap == NULL || log->nr_pages == 0)
+		memset(&c->log, 0, sizeof(c->log));
+	else
+		c->log = *log;
+}
+
 /* Write the ack and return the chain to the guest. */
 static void
 svq_ctrl_answer(struct svq_ctrl *c, uint16_t head, uint8_t *ack,
-		uint8_t status)
+		uint64_t ack_gpa, uint8_t status)
 {
+	struct svq_log_acc acc = { .mask = 0 };
 	struct vring_used_elem *e;
 	uint16_t old = c->guest_used;
 
@@ -257,9 +267,19 @@ svq_ctrl_answer(struct svq_ctrl *c, uint16_t head, uint8_t *ack,
 	e->id = head;
 	e->len = 1;
 	c->guest_used++;
+	if (c->log.bitmap != NULL) {
+		/* Logged before the index exposes them, as for data. */
+		svq_log_range(&c->log, &acc, ack_gpa, 1);
+		svq_log_used(&c->log, &acc, c->guest_size, old, c->guest_used);
+		svq_log_flush(&c->log, &acc);
+	}
 	/* Release: the ack and the element before the index; pairs with the
 	 * driver's read barrier after loading used->idx. */
 	__atomic_store_n(&c->guest.used->idx, c->guest_used, __ATOMIC_RELEASE);
+	if (c->log.bitmap != NULL) {
+		svq_log_used_idx(&c->log, &acc);
+		svq_log_flush(&c->log, &acc);
+	}
 	c->stats->used_chains++;
 	c->stats->used_bytes++;
 	if (c->guest_callfd >= 0 && svq_ring_guest_wants_call(&c->guest,
@@ -293,7 +313,7 @@ svq_ctrl_copy_in(struct svq_ctrl *c, uint8_t *dst, uint64_t gpa, uint32_t len)
  */
 static int
 svq_ctrl_take_chain(struct svq_ctrl *c, uint16_t head, uint32_t *len,
-		uint8_t **ack)
+		uint8_t **ack, uint64_t *ack_gpa)
 {
 	uint16_t idx = head, visited = 0;
 	bool seen_writable = false, too_long = false;
@@ -330,6 +350,7 @@ svq_ctrl_take_chain(struct svq_ctrl *c, uint16_t head, uint32_t *len,
 				uint64_t one = 1;
 
 				*ack = svq_mem_gpa_to_hva(c->mem, d.addr, &one);
+				*ack_gpa = d.addr;
 			}
 			seen_writable = true;
 		} else if (seen_writable) {
@@ -371,7 +392,8 @@ svq_ctrl_finish_pending(struct svq_ctrl *c)
 			svq_cvq_cmd_name(c->pending_cmd.class, c->pending_cmd.cmd));
 	}
 	c->pending = false;
-	svq_ctrl_answer(c, c->pending_head, c->pending_ack, status);
+	svq_ctrl_answer(c, c->pending_head, c->pending_ack, c->pending_ack_gpa,
+		status);
 }
 
 static void
@@ -380,6 +402,7 @@ svq_ctrl_take_next(struct svq_ctrl *c)
 	uint16_t avail, head;
 	const char *why = "";
 	uint32_t len = 0;
+	uint64_t ack_gpa = 0;
 	uint8_t *ack;
 	int ret;
 
@@ -392,7 +415,7 @@ svq_ctrl_take_next(struct svq_ctrl *c)
 		return;
 	}
 	head = c->guest.avail->ring[c->guest_last_avail & (c->guest_size - 1)];
-	ret = svq_ctrl_take_chain(c, head, &len, &ack);
+	ret = svq_ctrl_take_chain(c, head, &len, &ack, &ack_gpa);
 	if (ret == -EINVAL)
 		return;
 	c->guest_last_avail++;
@@ -409,7 +432,7 @@ svq_ctrl_take_next(struct svq_ctrl *c)
 		SVQ_LOG(vring, INFO, "%s: refused command %u/%u: %s", c->name,
 			len > 0 ? c->cmd_copy[0] : 0, len > 1 ? c->cmd_copy[1] : 0,
 			why);
-		svq_ctrl_answer(c, head, ack, VIRTIO_NET_ERR);
+		svq_ctrl_answer(c, head, ack, ack_gpa, VIRTIO_NET_ERR);
 		return;
 	}
 
@@ -418,6 +441,7 @@ svq_ctrl_take_next(struct svq_ctrl *c)
 	c->pending = true;
 	c->pending_head = head;
 	c->pending_ack = ack;
+	c->pending_ack_gpa = ack_gpa;
 	c->pending_len = len;
 	svq_ctrl_post(c, 0, SVQ_CTRL_CMD_OFF, len);
 	svq_ctrl_publish(c);

@@ -19,6 +19,7 @@
 
 #include "svq_cvq.h"
 #include "svq_device.h"
+#include "svq_dirty_log.h"
 #include "svq_net_state.h"
 #include "svq_shadow.h"
 
@@ -41,6 +42,7 @@ struct svq_ctrl {
 	bool event_idx;
 	bool guest_running;
 	const struct svq_mem_map *mem;
+	struct svq_dirty_log log;	/* migration: the acks and used ring */
 	enum svq_shadow_fault fault;
 
 	/* Device side: relay memory the device has in its DMA map. */
@@ -57,6 +59,7 @@ struct svq_ctrl {
 	bool pending;
 	uint16_t pending_head;
 	uint8_t *pending_ack;		/* the guest's ack byte */
+	uint64_t pending_ack_gpa;
 	struct svq_cvq_cmd pending_cmd;	/* points into cmd_copy */
 	uint32_t pending_len;
 	uint8_t cmd_copy[SVQ_CTRL_CMD_MAX];
@@ -98,6 +101,9 @@ int svq_ctrl_replay(struct svq_ctrl *c, const struct svq_net_state *target,
 void svq_ctrl_guest_start(struct svq_ctrl *c, const struct svq_ring *guest,
 		uint16_t size, const struct svq_mem_map *mem, uint16_t last_avail,
 		uint16_t last_used, bool event_idx, int callfd);
+
+/** As svq_shadow_set_log(), for the guest's control ring. */
+void svq_ctrl_set_log(struct svq_ctrl *c, const struct svq_dirty_log *log);
 
 /** Serve the guest's control ring; on the worker lcore that owns it. */
 void svq_ctrl_poll(struct svq_ctrl *c);

@@ -81,6 +81,7 @@
 
 #define SVQ_PROTOCOL_FEATURES \
 	((UINT64_C(1) << VHOST_USER_PROTOCOL_F_MQ) | \
+	 (UINT64_C(1) << VHOST_USER_PROTOCOL_F_LOG_SHMFD) | \
 	 (UINT64_C(1) << VHOST_USER_PROTOCOL_F_REPLY_ACK))
 
 #define SVQ_LCORE_UNSET UINT_MAX
@@ -346,6 +347,28 @@ svq_port_refresh_mem(struct svq_port *port)
 
 /* ---- vring start and stop ------------------------------------------- */
 
+/* While the frontend migrates (LOG_ALL and a log area from SET_LOG_BASE),
+ * the log a vring writes into; otherwise an empty one. */
+static void
+svq_port_dirty_log(struct svq_port *port, const struct rte_vhost_vring *vring,
+		struct svq_dirty_log *log)
+{
+	uint64_t base = 0, size = 0;
+
+	memset(log, 0, sizeof(*log));
+	if (!(port->guest_features & (UINT64_C(1) << VHOST_F_LOG_ALL)) ||
+			rte_vhost_get_log_base(port->vid, &base, &size) != 0 ||
+			base == 0 || size < sizeof(uint64_t))
+		return;
+	if (base % sizeof(uint64_t) != 0) {
+		SVQ_PORT_LOG(port, ERR, "dirty log not 8-byte aligned; not logging");
+		return;
+	}
+	log->bitmap = (uint64_t *)(uintptr_t)base;
+	log->nr_pages = size / sizeof(uint64_t) * 64;
+	log->used_gpa = vring->log_guest_addr;
+}
+
 static int
 svq_queue_start(struct svq_port *port, struct svq_queue *q)
 {
@@ -353,6 +376,7 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 	struct rte_vhost_vring vring;
 	uint16_t last_avail, last_used;
 	uint64_t iova;
+	struct svq_dirty_log log;
 	struct svq_ring guest;
 	uint8_t *slot;
 	bool event_idx;
@@ -392,6 +416,8 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 		}
 		svq_ctrl_guest_start(q->ctrl, &guest, vring.size, &port->mem,
 			last_avail, last_used, event_idx, vring.callfd);
+		svq_port_dirty_log(port, &vring, &log);
+		svq_ctrl_set_log(q->ctrl, &log);
 		goto running;
 	}
 
@@ -404,6 +430,8 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 			q->qid, vring.size, strerror(-ret));
 		return ret;
 	}
+	svq_port_dirty_log(port, &vring, &log);
+	svq_shadow_set_log(&q->vq, &log);
 	dev->ops->set_vring_num(dev, q->qid, vring.size);
 	dev->ops->set_vring_addr(dev, q->qid, iova,
 			iova + svq_shadow_avail_offset(vring.size),
@@ -420,8 +448,9 @@ running:
 	/* Release: the configuration above is visible to the worker before
 	 * it sees the queue running. */
 	__atomic_store_n(&q->running, 1, __ATOMIC_RELEASE);
-	SVQ_PORT_LOG(port, INFO, "q%u: relaying on lcore %u, size %u, avail %u used %u",
-		q->qid, q->lcore, vring.size, last_avail, last_used);
+	SVQ_PORT_LOG(port, INFO, "q%u: relaying on lcore %u, size %u, avail %u used %u%s",
+		q->qid, q->lcore, vring.size, last_avail, last_used,
+		log.bitmap != NULL ? ", logging dirty pages" : "");
 	return 0;
 }
 
@@ -787,8 +816,11 @@ svq_port_check_device(struct svq_port *port)
 			(uint16_t)SVQ_RING_SIZE_MAX);
 	port->has_ctrl = features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ);
 	port->nb_vrings = 2 * port->nb_queue_pairs + port->has_ctrl;
+	/* Every completion passes through the relay, so it can log the
+	 * pages the device wrote whatever the device: LOG_ALL is ours. */
 	port->offered_features = (features & SVQ_PASSTHROUGH_FEATURES) |
 		SVQ_GUEST_RING_FEATURES |
+		(UINT64_C(1) << VHOST_F_LOG_ALL) |
 		(UINT64_C(1) << VHOST_USER_F_PROTOCOL_FEATURES);
 	if (port->nb_queue_pairs == 1)
 		port->offered_features &= ~(UINT64_C(1) << VIRTIO_NET_F_MQ);

@@ -312,8 +312,22 @@ svq_shadow_device_wants_kick(struct svq_shadow_vq *vq)
 	return svq_ring_device_wants_kick(&vq->shadow);
 }
 
+void
+svq_shadow_set_log(struct svq_shadow_vq *vq, const struct svq_dirty_log *log)
+{
+	if (log == NULL || log->bitmap == NULL || log->nr_pages == 0)
+		memset(&vq->log, 0, sizeof(vq->log));
+	else
+		vq->log = *log;
+}
+
+/*
+ * Release the chain at @p head; while migrating, log the bytes the device
+ * wrote into it: its writable buffers, in order, up to @p written.
+ */
 static __rte_always_inline void
-svq_release_chain(struct svq_shadow_vq *vq, uint16_t head)
+svq_release_chain(struct svq_shadow_vq *vq, uint16_t head, uint32_t written,
+		struct svq_log_acc *acc)
 {
 	uint16_t ndescs = vq->inflight[head].ndescs;
 	uint16_t idx = head;
@@ -321,8 +335,17 @@ svq_release_chain(struct svq_shadow_vq *vq, uint16_t head)
 	/* The next fields were validated when the chain was forwarded and
 	 * are read from our private copy, so the walk stays in bounds. */
 	while (ndescs-- > 0) {
+		const struct vring_desc *d = &vq->priv_desc[idx];
+
+		if (unlikely(vq->log.bitmap != NULL) &&
+				(d->flags & VRING_DESC_F_WRITE) && written != 0) {
+			uint32_t n = RTE_MIN(written, d->len);
+
+			svq_log_range(&vq->log, acc, d->addr, n);
+			written -= n;
+		}
 		svq_busy_clear(vq->busy, idx);
-		idx = vq->priv_desc[idx].next;
+		idx = d->next;
 	}
 	vq->inflight[head].ndescs = 0;
 	vq->nb_inflight--;
@@ -342,6 +365,7 @@ uint16_t
 svq_shadow_forward_used(struct svq_shadow_vq *vq)
 {
 	const uint16_t mask = vq->size - 1;
+	struct svq_log_acc acc = { .mask = 0 };
 	uint16_t used_idx, done, i, old_used;
 
 	if (unlikely(vq->fault != SVQ_FAULT_NONE))
@@ -381,7 +405,7 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 			vq->stats.device_errors++;
 			len = vq->inflight[id].writable_len;
 		}
-		svq_release_chain(vq, id);
+		svq_release_chain(vq, id, len, &acc);
 
 		ge = &vq->guest.used->ring[vq->guest_used & mask];
 		ge->id = id;
@@ -393,11 +417,22 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 	if (i == 0)
 		return 0;
 
-	/* Release: the used elements are visible to the guest before the new
-	 * index; pairs with the driver's read barrier after loading
-	 * used->idx. */
+	if (unlikely(vq->log.bitmap != NULL)) {
+		/* Data pages are logged before the index exposes them. */
+		svq_log_used(&vq->log, &acc, vq->size, old_used, vq->guest_used);
+		svq_log_flush(&vq->log, &acc);
+	}
+	/* Release: the used elements (and the log bits above) are visible
+	 * before the new index; pairs with the driver's read barrier after
+	 * loading used->idx. */
 	__atomic_store_n(&vq->guest.used->idx, vq->guest_used,
 			__ATOMIC_RELEASE);
+	if (unlikely(vq->log.bitmap != NULL)) {
+		/* Logged after the write, so no sync can copy the page
+		 * between the two and lose the change. */
+		svq_log_used_idx(&vq->log, &acc);
+		svq_log_flush(&vq->log, &acc);
+	}
 	vq->stats.used_chains += i;
 	svq_guest_call(vq, old_used);
 	return i;

@@ -29,6 +29,7 @@
 
 #include <rte_atomic.h>
 
+#include "svq_dirty_log.h"
 #include "svq_mem.h"
 #include "svq_stats.h"
 
@@ -81,6 +82,7 @@ struct svq_shadow_vq {
 	uint64_t *busy;			/* bitmap: descriptor is in a chain in flight */
 
 	const struct svq_mem_map *mem;
+	struct svq_dirty_log log;	/* migration: pages the device wrote */
 	const char *name;		/* for log lines, e.g. "port0 q1" */
 
 	struct svq_queue_stats stats;
@@ -158,6 +160,14 @@ int svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
 		uint16_t size, void *shadow_mem, const struct svq_mem_map *mem,
 		uint16_t last_avail, uint16_t last_used, bool event_idx,
 		int guest_callfd);
+
+/**
+ * Log, from now on, every guest page the device writes through this
+ * queue, and the used ring; or stop logging with a NULL bitmap. Control
+ * path, while the queue is not running.
+ */
+void svq_shadow_set_log(struct svq_shadow_vq *vq,
+		const struct svq_dirty_log *log);
 
 /**
  * Forward new guest avail chains into the shadow ring.

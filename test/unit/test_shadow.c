@@ -473,6 +473,105 @@ test_start_refuses_bad_sizes(void)
 	svq_shadow_free(&vq);
 }
 
+static uint64_t *log_bits;
+static uint64_t log_pages;
+
+static void
+start_logging(void)
+{
+	struct svq_dirty_log log;
+
+	log_pages = (TG_GPA_BASE + TG_MEM_SIZE) >> SVQ_LOG_PAGE_SHIFT;
+	log_bits = calloc(log_pages / 64 + 1, sizeof(uint64_t));
+	log = (struct svq_dirty_log){ .bitmap = log_bits, .nr_pages = log_pages,
+		.used_gpa = tg_gpa(&g, g.ring.used) };
+	svq_shadow_set_log(&vq, &log);
+}
+
+static bool
+page_logged(uint64_t gpa)
+{
+	uint64_t page = gpa >> SVQ_LOG_PAGE_SHIFT;
+
+	return (log_bits[page / 64] >> (page % 64)) & 1;
+}
+
+static unsigned int
+pages_logged(void)
+{
+	unsigned int n = 0;
+	uint64_t i;
+
+	for (i = 0; i < log_pages / 64 + 1; i++)
+		n += __builtin_popcountll(log_bits[i]);
+	return n;
+}
+
+static void
+test_dirty_log_written_bytes_only(void)
+{
+	uint64_t page = 4096, a, b, used_page;
+
+	start(TG_RING_SIZE, false, -1);
+	start_logging();
+	used_page = tg_gpa(&g, g.ring.used) & ~(page - 1);
+	/* A straddles a page boundary; B is a buffer of its own */
+	a = TG_GPA_BASE + 20 * page - 100;
+	b = TG_GPA_BASE + 30 * page;
+	tg_set_desc(&g, 0, a, 300, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
+	tg_set_desc(&g, 1, b, 2000, VRING_DESC_F_WRITE, 0);
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), 250);	/* 250 bytes: A only, both pages */
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 1);
+	CU_ASSERT_TRUE(page_logged(a));
+	CU_ASSERT_TRUE(page_logged(a + 100));
+	CU_ASSERT_FALSE(page_logged(b));
+	CU_ASSERT_TRUE(page_logged(used_page));
+	CU_ASSERT_EQUAL(pages_logged(), 3);
+
+	/* the device wrote into B too: its page is logged now */
+	memset(log_bits, 0, (log_pages / 64 + 1) * sizeof(uint64_t));
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), 301);
+	svq_shadow_forward_used(&vq);
+	CU_ASSERT_TRUE(page_logged(b));
+	CU_ASSERT_TRUE(page_logged(a));
+	stop();
+	free(log_bits);
+}
+
+static void
+test_dirty_log_readable_and_off(void)
+{
+	uint64_t buf;
+
+	start(TG_RING_SIZE, false, -1);
+	start_logging();
+	/* a TX chain: the device writes nothing into it, only the used ring */
+	buf = TG_GPA_BASE + 40 * 4096;
+	tg_set_desc(&g, 0, buf, 1000, 0, 0);
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), 0);
+	svq_shadow_forward_used(&vq);
+	CU_ASSERT_FALSE(page_logged(buf));
+	CU_ASSERT_EQUAL(pages_logged(), 1);
+
+	/* logging off: nothing is set */
+	memset(log_bits, 0, (log_pages / 64 + 1) * sizeof(uint64_t));
+	svq_shadow_set_log(&vq, NULL);
+	tg_set_desc(&g, 1, buf, 1000, VRING_DESC_F_WRITE, 0);
+	tg_publish(&g, 1);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), 1000);
+	svq_shadow_forward_used(&vq);
+	CU_ASSERT_EQUAL(pages_logged(), 0);
+	stop();
+	free(log_bits);
+}
+
 static CU_TestInfo shadow_tests[] = {
 	{ "forward one buffer and complete it", test_forward_single_and_complete },
 	{ "chains, out-of-order completion, repost", test_forward_chain_out_of_order_completion },
@@ -499,6 +598,8 @@ static CU_TestInfo shadow_tests[] = {
 	{ "guest call honours NO_INTERRUPT", test_guest_call_flags },
 	{ "guest call honours EVENT_IDX", test_guest_call_event_idx },
 	{ "start refuses bad ring sizes", test_start_refuses_bad_sizes },
+	{ "dirty log: written bytes only", test_dirty_log_written_bytes_only },
+	{ "dirty log: readable chains, logging off", test_dirty_log_readable_and_off },
 	CU_TEST_INFO_NULL,
 };
 

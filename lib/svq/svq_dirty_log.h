@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef SVQ_DIRTY_LOG_H
+#define SVQ_DIRTY_LOG_H
+
+/*
+ * Dirty page logging for live migration: the vhost-user log shared by the
+ * frontend (SET_LOG_BASE), one bit per 4 KiB guest-physical page, read
+ * by the frontend as little-endian 64-bit words. Several lcores set bits in
+ * it at once, so every update is an atomic OR; an accumulator coalesces the
+ * bits of one word so a burst costs one atomic per word it touches, not
+ * one per page. Private to lib/svq.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#define SVQ_LOG_PAGE_SHIFT 12	/* VHOST_LOG_PAGE: 4 KiB */
+
+struct svq_dirty_log {
+	uint64_t *bitmap;	/* NULL: not logging */
+	uint64_t nr_pages;	/* pages the bitmap covers */
+	uint64_t used_gpa;	/* guest used ring, 0: not logged (no VHOST_VRING_F_LOG) */
+};
+
+/* Bits for one bitmap word, gathered before the atomic OR. */
+struct svq_log_acc {
+	uint64_t word;
+	uint64_t mask;
+};
+
+static inline void
+svq_log_flush(const struct svq_dirty_log *log, struct svq_log_acc *acc)
+{
+	if (acc->mask == 0)
+		return;
+	/* Relaxed: ordering against the used index is given by the release
+	 * store that follows (data pages), or does not matter because the
+	 * write being logged already happened (used ring pages). */
+	__atomic_fetch_or(&log->bitmap[acc->word], acc->mask, __ATOMIC_RELAXED);
+	acc->mask = 0;
+}
+
+/* Mark [gpa, gpa + len) dirty. The range was validated against guest
+ * memory, so it cannot wrap; pages past the bitmap (a log sized for less
+ * memory than the guest has) are skipped. */
+static inline void
+svq_log_range(const struct svq_dirty_log *log, struct svq_log_acc *acc,
+		uint64_t gpa, uint64_t len)
+{
+	uint64_t page, last;
+
+	if (len == 0)
+		return;
+	page = gpa >> SVQ_LOG_PAGE_SHIFT;
+	last = RTE_MIN((gpa + len - 1) >> SVQ_LOG_PAGE_SHIFT, log->nr_pages - 1);
+	for (; page <= last; page++) {
+		if (acc->word != page / 64) {
+			svq_log_flush(log, acc);
+			acc->word = page / 64;
+		}
+		acc->mask |= UINT64_C(1) << (page % 64);
+	}
+}
+
+/* Mark the used ring entries [from, to) of a ring of @p size entries. */
+static inline void
+svq_log_used(const struct svq_dirty_log *log, struct svq_log_acc *acc,
+		uint16_t size, uint16_t from, uint16_t to)
+{
+	/* struct vring_used: u16 flags, u16 idx, then 8-byte elements */
+	uint16_t first = from & (size - 1), n = to - from;
+
+	if (log->used_gpa == 0 || n == 0)
+		return;
+	if (first + n > size) {
+		svq_log_range(log, acc, log->used_gpa + 4 + 8 * (uint64_t)first,
+			8 * (uint64_t)(size - first));
+		n -= size - first;
+		first = 0;
+	}
+	svq_log_range(log, acc, log->used_gpa + 4 + 8 * (uint64_t)first,
+		8 * (uint64_t)n);
+}
+
+static inline void
+svq_log_used_idx(const struct svq_dirty_log *log, struct svq_log_acc *acc)
+{
+	if (log->used_gpa != 0)
+		svq_log_range(log, acc, log->used_gpa + 2, 2);
+}
+
+#endif /* SVQ_DIRTY_LOG_H */
