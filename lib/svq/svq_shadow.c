@@ -51,28 +51,12 @@ svq_shadow_ring_bytes(uint16_t size)
 		sizeof(struct vring_used_elem) * size;
 }
 
-static inline bool
-svq_busy_test(const uint64_t *busy, uint16_t idx)
-{
-	return (busy[idx / 64] >> (idx % 64)) & 1;
-}
-
-static inline void
-svq_busy_set(uint64_t *busy, uint16_t idx)
-{
-	busy[idx / 64] |= UINT64_C(1) << (idx % 64);
-}
-
-static inline void
-svq_busy_clear(uint64_t *busy, uint16_t idx)
-{
-	busy[idx / 64] &= ~(UINT64_C(1) << (idx % 64));
-}
-
+/* One byte per descriptor rather than a bit: a plain load or store on the
+ * fast path instead of a read-modify-write. */
 static size_t
 svq_busy_bytes(uint16_t size)
 {
-	return RTE_ALIGN_CEIL(size, 64) / 8;
+	return size;
 }
 
 static void __rte_cold __rte_format_printf(3, 4)
@@ -182,6 +166,12 @@ svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
 	return 0;
 }
 
+/* What a burst accumulates before writing it to the queue once. */
+struct svq_burst_acc {
+	uint64_t descs;
+	uint64_t bytes;
+};
+
 /*
  * Validate the chain starting at @p head and copy it into the shadow
  * descriptor table at the same indices. A descriptor already in flight,
@@ -189,23 +179,27 @@ svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
  * and overlapping chains, and bounds the walk by the ring size.
  */
 static __rte_always_inline bool
-svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head)
+svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head,
+		struct svq_burst_acc *acc)
 {
-	uint64_t writable = 0, bytes = 0;
+	const volatile struct vring_desc *gdesc = vq->guest.desc;
+	struct vring_desc *priv = vq->priv_desc, *sdesc = vq->shadow.desc;
+	const uint16_t size = vq->size;
+	uint8_t *busy = vq->busy;
+	uint64_t writable = 0;
 	bool seen_writable = false;
 	uint16_t idx = head, ndescs = 0;
 
 	for (;;) {
-		const volatile struct vring_desc *gd;
 		struct vring_desc d;
 
-		if (unlikely(idx >= vq->size)) {
+		if (unlikely(idx >= size)) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
 				"descriptor index %u out of range (ring size %u)",
-				idx, vq->size);
+				idx, size);
 			return false;
 		}
-		if (unlikely(svq_busy_test(vq->busy, idx))) {
+		if (unlikely(busy[idx])) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
 				"descriptor %u reused while in flight or chain loops",
 				idx);
@@ -213,11 +207,10 @@ svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head)
 		}
 		/* One read of each field: the guest may rewrite the entry
 		 * while we look at it. */
-		gd = &vq->guest.desc[idx];
-		d.addr = gd->addr;
-		d.len = gd->len;
-		d.flags = gd->flags;
-		d.next = gd->next;
+		d.addr = gdesc[idx].addr;
+		d.len = gdesc[idx].len;
+		d.flags = gdesc[idx].flags;
+		d.next = gdesc[idx].next;
 
 		if (unlikely(d.flags & VRING_DESC_F_INDIRECT)) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
@@ -242,10 +235,10 @@ svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head)
 		}
 		/* Only the flags the device is meant to see. */
 		d.flags &= VRING_DESC_F_NEXT | VRING_DESC_F_WRITE;
-		vq->priv_desc[idx] = d;
-		vq->shadow.desc[idx] = d;
-		svq_busy_set(vq->busy, idx);
-		bytes += d.len;
+		priv[idx] = d;
+		sdesc[idx] = d;
+		busy[idx] = 1;
+		acc->bytes += d.len;
 		ndescs++;
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			break;
@@ -254,8 +247,7 @@ svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head)
 
 	vq->inflight[head].ndescs = ndescs;
 	vq->inflight[head].writable_len = RTE_MIN(writable, (uint64_t)UINT32_MAX);
-	vq->stats.avail_descs += ndescs;
-	vq->stats.avail_bytes += bytes;
+	acc->descs += ndescs;
 	return true;
 }
 
@@ -263,7 +255,8 @@ uint16_t
 svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 {
 	const uint16_t mask = vq->size - 1;
-	uint16_t avail_idx, pending, i;
+	struct svq_burst_acc acc = { 0, 0 };
+	uint16_t avail_idx, pending, i, last_avail, shadow_avail;
 
 	if (unlikely(vq->fault != SVQ_FAULT_NONE))
 		return 0;
@@ -272,7 +265,8 @@ svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 	 * moving idx are visible before we read them; pairs with the driver's
 	 * write barrier before its avail->idx store. */
 	avail_idx = __atomic_load_n(&vq->guest.avail->idx, __ATOMIC_ACQUIRE);
-	pending = avail_idx - vq->guest_last_avail;
+	last_avail = vq->guest_last_avail;
+	pending = avail_idx - last_avail;
 	if (pending == 0)
 		return 0;
 	/* A driver can never have more than the ring size outstanding. */
@@ -283,26 +277,32 @@ svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 		return 0;
 	}
 
+	/* Indices live in locals for the burst: every store through a ring
+	 * pointer could otherwise alias them and force a reload. */
+	shadow_avail = vq->shadow_avail;
 	pending = RTE_MIN(pending, (uint16_t)SVQ_BURST);
 	for (i = 0; i < pending; i++) {
-		uint16_t head = vq->guest.avail->ring[vq->guest_last_avail & mask];
+		uint16_t head = vq->guest.avail->ring[last_avail & mask];
 
-		if (unlikely(!svq_forward_chain(vq, head)))
+		if (unlikely(!svq_forward_chain(vq, head, &acc)))
 			break;
-		vq->shadow.avail->ring[vq->shadow_avail & mask] = head;
-		vq->guest_last_avail++;
-		vq->shadow_avail++;
-		vq->nb_inflight++;
+		vq->shadow.avail->ring[shadow_avail & mask] = head;
+		last_avail++;
+		shadow_avail++;
 	}
 	if (i == 0)
 		return 0;
+	vq->guest_last_avail = last_avail;
+	vq->shadow_avail = shadow_avail;
+	vq->nb_inflight += i;
 
 	/* Release: shadow descriptors and avail entries are visible to the
 	 * device before the new index; pairs with the device's acquire load
 	 * of avail->idx. */
-	__atomic_store_n(&vq->shadow.avail->idx, vq->shadow_avail,
-			__ATOMIC_RELEASE);
+	__atomic_store_n(&vq->shadow.avail->idx, shadow_avail, __ATOMIC_RELEASE);
 	vq->stats.avail_chains += i;
+	vq->stats.avail_descs += acc.descs;
+	vq->stats.avail_bytes += acc.bytes;
 	return i;
 }
 
@@ -344,11 +344,10 @@ svq_release_chain(struct svq_shadow_vq *vq, uint16_t head, uint32_t written,
 			svq_log_range(&vq->log, acc, d->addr, n);
 			written -= n;
 		}
-		svq_busy_clear(vq->busy, idx);
+		vq->busy[idx] = 0;
 		idx = d->next;
 	}
 	vq->inflight[head].ndescs = 0;
-	vq->nb_inflight--;
 }
 
 static __rte_always_inline void
@@ -366,7 +365,10 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 {
 	const uint16_t mask = vq->size - 1;
 	struct svq_log_acc acc = { .mask = 0 };
-	uint16_t used_idx, done, i, old_used;
+	struct vring_used_elem *gring = vq->guest.used->ring;
+	const volatile struct vring_used_elem *sring = vq->shadow.used->ring;
+	uint16_t used_idx, done, i, old_used, guest_used, last_used;
+	uint64_t bytes = 0;
 
 	if (unlikely(vq->fault != SVQ_FAULT_NONE))
 		return 0;
@@ -375,7 +377,8 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 	 * before publishing them, are visible before we read them; pairs with
 	 * the device's release store of used->idx. */
 	used_idx = __atomic_load_n(&vq->shadow.used->idx, __ATOMIC_ACQUIRE);
-	done = used_idx - vq->shadow_last_used;
+	last_used = vq->shadow_last_used;
+	done = used_idx - last_used;
 	if (done == 0)
 		return 0;
 	if (unlikely(done > vq->nb_inflight)) {
@@ -386,13 +389,10 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 	}
 
 	done = RTE_MIN(done, (uint16_t)SVQ_BURST);
-	old_used = vq->guest_used;
+	old_used = guest_used = vq->guest_used;
 	for (i = 0; i < done; i++) {
-		const volatile struct vring_used_elem *se =
-			&vq->shadow.used->ring[vq->shadow_last_used & mask];
-		struct vring_used_elem *ge;
-		uint32_t id = se->id;
-		uint32_t len = se->len;
+		uint32_t id = sring[last_used & mask].id;
+		uint32_t len = sring[last_used & mask].len;
 
 		if (unlikely(id >= vq->size || vq->inflight[id].ndescs == 0)) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_DEVICE,
@@ -407,26 +407,27 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 		}
 		svq_release_chain(vq, id, len, &acc);
 
-		ge = &vq->guest.used->ring[vq->guest_used & mask];
-		ge->id = id;
-		ge->len = len;
-		vq->guest_used++;
-		vq->shadow_last_used++;
-		vq->stats.used_bytes += len;
+		gring[guest_used & mask].id = id;
+		gring[guest_used & mask].len = len;
+		guest_used++;
+		last_used++;
+		bytes += len;
 	}
 	if (i == 0)
 		return 0;
+	vq->guest_used = guest_used;
+	vq->shadow_last_used = last_used;
+	vq->nb_inflight -= i;
 
 	if (unlikely(vq->log.bitmap != NULL)) {
 		/* Data pages are logged before the index exposes them. */
-		svq_log_used(&vq->log, &acc, vq->size, old_used, vq->guest_used);
+		svq_log_used(&vq->log, &acc, vq->size, old_used, guest_used);
 		svq_log_flush(&vq->log, &acc);
 	}
 	/* Release: the used elements (and the log bits above) are visible
 	 * before the new index; pairs with the driver's read barrier after
 	 * loading used->idx. */
-	__atomic_store_n(&vq->guest.used->idx, vq->guest_used,
-			__ATOMIC_RELEASE);
+	__atomic_store_n(&vq->guest.used->idx, guest_used, __ATOMIC_RELEASE);
 	if (unlikely(vq->log.bitmap != NULL)) {
 		/* Logged after the write, so no sync can copy the page
 		 * between the two and lose the change. */
@@ -434,6 +435,7 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 		svq_log_flush(&vq->log, &acc);
 	}
 	vq->stats.used_chains += i;
+	vq->stats.used_bytes += bytes;
 	svq_guest_call(vq, old_used);
 	return i;
 }

@@ -79,7 +79,7 @@ struct svq_shadow_vq {
 	/* Relay-private bookkeeping, indexed by descriptor id. */
 	struct vring_desc *priv_desc;	/* validated copy of each descriptor */
 	struct svq_inflight *inflight;	/* per head */
-	uint64_t *busy;			/* bitmap: descriptor is in a chain in flight */
+	uint8_t *busy;			/* per descriptor: in a chain in flight */
 
 	const struct svq_mem_map *mem;
 	struct svq_dirty_log log;	/* migration: pages the device wrote */
