@@ -15,8 +15,10 @@
  *
  * Calling context: every op is called from control threads, serialised by
  * the relay, except poll() and kick(), which run on the worker lcore that
- * owns the vring. The relay never calls an op on a vring while that vring's
- * poll() may be running on a worker: it pauses the vring first.
+ * owns the vring, or on the control thread while no worker runs it (the
+ * control vring during a replay or a stop). The relay never calls an op on
+ * a vring while that vring's poll() may be running on a worker: it pauses
+ * the vring first.
  */
 
 #include <stdbool.h>

@@ -111,6 +111,7 @@ struct svq_port {
 	bool net_valid;			/* the device was started once */
 	bool restore_pending;
 	bool restore_failed;		/* refused: device stays off until reset */
+	bool closing;			/* being destroyed: start nothing */
 	struct svq_net_state restore;	/* replayed at the next device start */
 	struct svq_ctrl *ctrl;
 
@@ -285,6 +286,10 @@ svq_port_device_start(struct svq_port *port)
 	port->net_valid = true;
 	rte_spinlock_unlock(&port->net_lock);
 
+	/* A device may use no vring before DRIVER_OK: set it before the
+	 * control vring carries a replay, with every data vring still off
+	 * (the order QEMU restores a vhost-vdpa device in). */
+	dev->ops->set_status(dev, status | VIRTIO_CONFIG_S_DRIVER_OK);
 	if (features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) {
 		ret = svq_port_ctrl_start(port, features);
 		if (ret < 0) {
@@ -295,7 +300,6 @@ svq_port_device_start(struct svq_port *port)
 			return ret;
 		}
 	}
-	dev->ops->set_status(dev, status | VIRTIO_CONFIG_S_DRIVER_OK);
 	port->device_started = true;
 	SVQ_PORT_LOG(port, INFO, "device %s started, features 0x%" PRIx64,
 		dev->name, features);
@@ -382,7 +386,7 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 	bool event_idx;
 	int ret;
 
-	if (q->started)
+	if (q->started || port->closing)
 		return 0;
 	if (rte_vhost_get_vhost_vring(port->vid, q->qid, &vring) != 0 ||
 			vring.desc == NULL || vring.avail == NULL ||
@@ -628,9 +632,19 @@ svq_vhost_post_msg(int vid, void *msg)
 		if (svq_port_refresh_mem(port) < 0)
 			SVQ_PORT_LOG(port, ERR, "cannot read the memory table");
 		break;
-	case SVQ_VHOST_USER_SET_FEATURES:
+	case SVQ_VHOST_USER_SET_FEATURES: {
+		uint64_t old = port->guest_features;
+
 		rte_vhost_get_negotiated_features(vid, &port->guest_features);
+		/* A guest that renegotiates without reconnecting (a reboot)
+		 * gets a fresh device; LOG_ALL alone, as migration toggles
+		 * it, changes nothing the device sees. Every vring was
+		 * stopped before the message. */
+		if (port->device_started &&
+				((old ^ port->guest_features) & SVQ_PASSTHROUGH_FEATURES))
+			svq_port_device_stop(port);
 		break;
+	}
 	default:
 		break;
 	}
@@ -964,12 +978,16 @@ svq_port_destroy(struct svq_port *port)
 
 	if (port == NULL)
 		return;
-	/* Unregistering disconnects the frontend, which stops every vring
-	 * through destroy_connection: do not hold the port lock here. */
-	rte_vhost_driver_unregister(port->path);
+	/* librte_vhost 22.11 unregisters a connected socket by unmapping the
+	 * guest's memory without calling destroy_connection: stop every vring
+	 * while the memory is still there, and keep them stopped through any
+	 * message handled meanwhile. Unregistering may still call back into
+	 * the port, so the lock is not held across it. */
 	pthread_mutex_lock(&port->lock);
+	port->closing = true;
 	svq_port_disconnect(port);
 	pthread_mutex_unlock(&port->lock);
+	rte_vhost_driver_unregister(port->path);
 
 	pthread_mutex_lock(&svq_ports_lock);
 	TAILQ_REMOVE(&svq_ports, port, next);
