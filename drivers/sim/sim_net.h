@@ -102,8 +102,10 @@ enum sim_chain_dir {
 	SIM_CHAIN_CONTROL,	/* CVQ: readable, then writable */
 };
 
-/* Device view of one vring. Touched by one lcore at a time: the owner of
- * the vring while enabled, the control path while disabled. */
+/* Device view of one vring. Touched by one thread at a time: the driver
+ * calls poll() for it from one thread at a time (the owning worker, or the
+ * control path while no worker runs it) and configures it only while
+ * poll() cannot run. */
 struct sim_vq {
 	struct vring_desc *desc;
 	struct vring_avail *avail;
