@@ -428,10 +428,14 @@ svq_ctrl_take_next(struct svq_ctrl *c)
 	else
 		why = "command longer than the relay accepts";
 	if (ret < 0) {
+		/* The guest chooses how often this happens: the counter is
+		 * exact, the log says the first few and then one in 1000. */
+		if (c->stats->guest_errors < 10 || c->stats->guest_errors % 1000 == 0)
+			SVQ_LOG(vring, INFO, "%s: refused command %u/%u: %s (%" PRIu64 " refused)",
+				c->name, len > 0 ? c->cmd_copy[0] : 0,
+				len > 1 ? c->cmd_copy[1] : 0, why,
+				c->stats->guest_errors + 1);
 		c->stats->guest_errors++;
-		SVQ_LOG(vring, INFO, "%s: refused command %u/%u: %s", c->name,
-			len > 0 ? c->cmd_copy[0] : 0, len > 1 ? c->cmd_copy[1] : 0,
-			why);
 		svq_ctrl_answer(c, head, ack, ack_gpa, VIRTIO_NET_ERR);
 		return;
 	}
