@@ -55,12 +55,31 @@ fe_usage(FILE *f)
 "  --mq-start             with MQ and CTRL_VQ, send VQ_PAIRS_SET(N) once set\n"
 "                         up, as Linux does at probe (the device starts with\n"
 "                         one active pair, spec 5.1.6.5.5)\n"
-"  --keep-going           run every line even after a failure\n"
+"  --keep-going           run every line even after a failure (once the\n"
+"                         backend is gone, only reconnect can succeed)\n"
 "  --echo                 print each command as \"> LINE\" before its result\n"
 "  --verbose              log every vhost-user message on stderr\n"
 "default features: VERSION_1 MRG_RXBUF MQ CTRL_VQ CTRL_RX CTRL_VLAN\n"
 "  CTRL_RX_EXTRA CTRL_MAC_ADDR GUEST_ANNOUNCE CTRL_GUEST_OFFLOADS RSS\n"
-"  HASH_REPORT RING_EVENT_IDX, intersected with what the backend offers\n",
+"  HASH_REPORT RING_EVENT_IDX, intersected with what the backend offers\n"
+"  (LOG_ALL never: only 'log start' turns it on)\n"
+"script commands: doc/frontend.md; for live migration:\n"
+"  log start              SET_LOG_BASE (memfd bitmap, 1 bit per 4K page from\n"
+"                         GPA 0), SET_FEATURES +LOG_ALL, SET_VRING_ADDR with\n"
+"                         VHOST_VRING_F_LOG on every vring, as QEMU does\n"
+"  log snapshot           take and zero the bits, copy guest memory\n"
+"  log check [WAIT_MS]    every page the device changed since the snapshot\n"
+"                         must be logged (fails on a miss); compared: only\n"
+"                         what the device may write: used rings, RX buffers,\n"
+"                         CVQ ack bytes, scratch (the driver's own writes to\n"
+"                         descriptors, avail rings, TX buffers are not the\n"
+"                         device's to log)\n"
+"  log bits | log stop    count the bits | SET_FEATURES -LOG_ALL, no log flag\n"
+"  stream begin PAIR|all [LEN|MIN-MAX] | stream send COUNT | stream end [MS]\n"
+"                         a numbered stream that survives stop + reconnect\n"
+"  stop; reconnect SOCKPATH [mq]\n"
+"                         move the guest to another backend at the bases of\n"
+"                         the stop (mq: replay VQ_PAIRS_SET first)\n",
 		FE_MAX_PAIRS);
 }
 

@@ -54,6 +54,7 @@ static const char *const fe_feature_names[64] = {
 	[FE_F_GUEST_ANNOUNCE] = "GUEST_ANNOUNCE",
 	[FE_F_MQ] = "MQ",
 	[FE_F_CTRL_MAC_ADDR] = "CTRL_MAC_ADDR",
+	[FE_F_LOG_ALL] = "LOG_ALL",
 	[FE_F_RING_INDIRECT_DESC] = "RING_INDIRECT_DESC",
 	[FE_F_RING_EVENT_IDX] = "RING_EVENT_IDX",
 	[FE_F_PROTOCOL_FEATURES] = "PROTOCOL_FEATURES",
@@ -179,8 +180,13 @@ fe_net_rx_refill(struct fe_net *net, struct fe_vring *vr)
 	fe_vring_publish(vr);
 }
 
+/*
+ * Feature negotiation. With require 0 (set-up), the features wanted and
+ * offered; otherwise (reconnect) exactly require, which the backend must
+ * offer in full: a guest driver cannot renegotiate under way.
+ */
 static int
-fe_net_negotiate(struct fe_net *net)
+fe_net_negotiate(struct fe_net *net, uint64_t require)
 {
 	struct fe_vhost *vh = &net->vh;
 	const struct fe_net_params *p = &net->p;
@@ -200,8 +206,11 @@ fe_net_negotiate(struct fe_net *net)
 			&net->proto_offered);
 		if (ret < 0)
 			return ret;
+		/* LOG_SHMFD as QEMU does: a backend without it cannot be
+		 * migrated, and asking costs nothing until log start. */
 		net->proto = net->proto_offered &
 			(FE_BIT(FE_VHOST_PROTOCOL_F_MQ) |
+			 FE_BIT(FE_VHOST_PROTOCOL_F_LOG_SHMFD) |
 			 FE_BIT(FE_VHOST_PROTOCOL_F_REPLY_ACK));
 		ret = fe_vhost_set_u64(vh, FE_VHOST_USER_SET_PROTOCOL_FEATURES,
 			net->proto);
@@ -221,10 +230,21 @@ fe_net_negotiate(struct fe_net *net)
 	if (ret < 0)
 		return ret;
 
-	want = p->features | FE_BIT(FE_F_VERSION_1);
+	/* LOG_ALL is not a device feature: only log start sends it. */
+	want = (p->features | FE_BIT(FE_F_VERSION_1)) & ~FE_BIT(FE_F_LOG_ALL);
 	net->features = want & net->offered;
 	if (net->offered & FE_BIT(FE_F_PROTOCOL_FEATURES))
 		net->features |= FE_BIT(FE_F_PROTOCOL_FEATURES);
+	if (require != 0) {
+		if (require & ~net->offered) {
+			FE_LOG("%s: backend lacks features 0x%llx the guest "
+				"negotiated (offered 0x%llx)", p->path,
+				(unsigned long long)(require & ~net->offered),
+				(unsigned long long)net->offered);
+			return -ENOTSUP;
+		}
+		net->features = require;
+	}
 	/* Spec 5.1.2: without MQ and RSS there is one pair and the CVQ is
 	 * vring 2; with either, max_virtqueue_pairs pairs and the CVQ at
 	 * twice that, which is what --queues stands for. */
@@ -247,11 +267,12 @@ fe_net_negotiate(struct fe_net *net)
 	return 0;
 }
 
+static int fe_net_send_mem_table(struct fe_net *net);
+
 static int
 fe_net_setup_memory(struct fe_net *net)
 {
 	const struct fe_net_params *p = &net->p;
-	struct fe_vhost_region region;
 	uint16_t i;
 	uint64_t off;
 	int ret;
@@ -289,6 +310,15 @@ fe_net_setup_memory(struct fe_net *net)
 	}
 	net->scratch_gpa = fe_mem_off_to_gpa(&net->mem, off);
 	net->scratch_len = FE_SCRATCH_LEN;
+	return fe_net_send_mem_table(net);
+}
+
+/* SET_MEM_TABLE: the one region, our memfd. */
+static int
+fe_net_send_mem_table(struct fe_net *net)
+{
+	const struct fe_net_params *p = &net->p;
+	struct fe_vhost_region region;
 
 	region.guest_phys_addr = p->mem_base;
 	region.memory_size = p->mem_size;
@@ -297,26 +327,38 @@ fe_net_setup_memory(struct fe_net *net)
 	return fe_vhost_set_mem_table(&net->vh, &region, &net->mem.fd, 1);
 }
 
+/* SET_VRING_ADDR, with VHOST_VRING_F_LOG while logging. */
 static int
-fe_net_setup_vring(struct fe_net *net, struct fe_vring *vr)
+fe_net_set_vring_addr(struct fe_net *net, const struct fe_vring *vr,
+		bool log)
+{
+	const struct fe_mem *mem = &net->mem;
+
+	/* Ring addresses are ours (the backend translates them through the
+	 * region's userspace_addr); the log address is a GPA: where the
+	 * used ring's writes are logged (vhost-user spec, "Migration"). It
+	 * is sent even without the flag, as QEMU does. */
+	return fe_vhost_set_vring_addr(&net->vh, vr->index,
+		log ? FE_BIT(FE_VHOST_VRING_F_LOG) : 0,
+		(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->desc_off),
+		(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->used_off),
+		(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->avail_off),
+		fe_mem_off_to_gpa(mem, vr->used_off));
+}
+
+static int
+fe_net_setup_vring(struct fe_net *net, struct fe_vring *vr, uint32_t base)
 {
 	struct fe_vhost *vh = &net->vh;
-	struct fe_mem *mem = &net->mem;
 	int ret;
 
 	ret = fe_vhost_set_vring_state(vh, FE_VHOST_USER_SET_VRING_NUM,
 		vr->index, vr->size);
 	if (ret == 0)
 		ret = fe_vhost_set_vring_state(vh, FE_VHOST_USER_SET_VRING_BASE,
-			vr->index, 0);
-	/* Ring addresses are ours (the backend translates them through the
-	 * region's userspace_addr); the log address is a GPA. */
+			vr->index, base);
 	if (ret == 0)
-		ret = fe_vhost_set_vring_addr(vh, vr->index,
-			(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->desc_off),
-			(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->used_off),
-			(uint64_t)(uintptr_t)fe_mem_off_to_va(mem, vr->avail_off),
-			fe_mem_off_to_gpa(mem, vr->used_off));
+		ret = fe_net_set_vring_addr(net, vr, false);
 	if (ret == 0)
 		ret = fe_vhost_set_vring_fd(vh, FE_VHOST_USER_SET_VRING_CALL,
 			vr->index, vr->callfd);
@@ -326,6 +368,34 @@ fe_net_setup_vring(struct fe_net *net, struct fe_vring *vr)
 	if (ret < 0)
 		FE_LOG("vring %u: setup failed: %s", vr->index, strerror(-ret));
 	return ret;
+}
+
+/*
+ * SET_VRING_ENABLE 1 on one vring (only >= 0) or on every vring not yet
+ * enabled. With protocol features vrings start disabled (vhost-user spec,
+ * "Ring states"); without them a vring starts on its kick.
+ */
+static int
+fe_net_enable(struct fe_net *net, int only)
+{
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < net->nb_vrings; i++) {
+		if (only >= 0 ? i != only : net->vrings[i].enabled)
+			continue;
+		if (fe_has(net, FE_F_PROTOCOL_FEATURES)) {
+			ret = fe_vhost_set_vring_state(&net->vh,
+				FE_VHOST_USER_SET_VRING_ENABLE, i, 1);
+			if (ret < 0) {
+				FE_LOG("vring %u: enable failed: %s", i,
+					strerror(-ret));
+				return ret;
+			}
+		}
+		net->vrings[i].enabled = true;
+	}
+	return 0;
 }
 
 int
@@ -339,6 +409,7 @@ fe_net_start(struct fe_net *net, const struct fe_net_params *p)
 	net->cvq = -1;
 	net->mem.fd = -1;
 	net->vh.fd = -1;
+	net->log.fd = -1;
 	net->cvq_timeout_ms = 1000;
 
 	ret = fe_vhost_connect(&net->vh, p->path, p->server,
@@ -347,7 +418,7 @@ fe_net_start(struct fe_net *net, const struct fe_net_params *p)
 		FE_LOG("%s: cannot connect: %s", p->path, strerror(-ret));
 		return ret;
 	}
-	ret = fe_net_negotiate(net);
+	ret = fe_net_negotiate(net, 0);
 	if (ret < 0)
 		return ret;
 	ret = fe_net_setup_memory(net);
@@ -358,25 +429,13 @@ fe_net_start(struct fe_net *net, const struct fe_net_params *p)
 	for (i = 0; i < 2 * p->pairs; i += 2)
 		fe_net_rx_refill(net, &net->vrings[i]);
 	for (i = 0; i < net->nb_vrings; i++) {
-		ret = fe_net_setup_vring(net, &net->vrings[i]);
+		ret = fe_net_setup_vring(net, &net->vrings[i], 0);
 		if (ret < 0)
 			return ret;
 	}
-	/* With protocol features vrings start disabled (vhost-user spec,
-	 * "Ring states"); without them a vring starts on its kick. */
-	if (fe_has(net, FE_F_PROTOCOL_FEATURES)) {
-		for (i = 0; i < net->nb_vrings; i++) {
-			ret = fe_vhost_set_vring_state(&net->vh,
-				FE_VHOST_USER_SET_VRING_ENABLE, i, 1);
-			if (ret < 0) {
-				FE_LOG("vring %u: enable failed: %s", i,
-					strerror(-ret));
-				return ret;
-			}
-		}
-	}
-	for (i = 0; i < net->nb_vrings; i++)
-		net->vrings[i].enabled = true;
+	ret = fe_net_enable(net, -1);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < 2 * p->pairs; i += 2)
 		fe_vring_kick(&net->vrings[i], true);
 	net->running = true;
@@ -396,6 +455,10 @@ fe_net_close(struct fe_net *net)
 		net->vrings = NULL;
 	}
 	fe_mem_destroy(&net->mem);
+	fe_log_destroy(&net->log);
+	free(net->bases);
+	net->bases = NULL;
+	net->stopped = false;
 	net->running = false;
 }
 
@@ -690,6 +753,11 @@ fe_net_cvq(struct fe_net *net, const struct fe_cvq_cmd *c, int *ack,
 	memcpy(buf + FE_CVQ_DATA_OFF, c->data, c->len);
 	/* Not a valid ack: shows a completion whose ack was never written. */
 	buf[net->cvq_ack_off] = 0xff;
+	/* The one byte the driver writes that the device may write too:
+	 * into the dirty log's snapshot as well, so log check sees only
+	 * what the device changed (an unanswered command is no change). */
+	if (net->log.has_snap)
+		net->log.snap[buf + net->cvq_ack_off - net->mem.va] = 0xff;
 	segs[n++] = (struct fe_seg){ gpa, 2, false };
 	if (c->len > 0)
 		segs[n++] = (struct fe_seg){ gpa + FE_CVQ_DATA_OFF, c->len,
@@ -729,6 +797,10 @@ fe_net_cvq(struct fe_net *net, const struct fe_cvq_cmd *c, int *ack,
 	/* The used entry was read with acquire: the ack byte is final. */
 	*ack = buf[net->cvq_ack_off];
 	*used_len = len;
+	/* The pairs in use, for reconnect mq to restore. */
+	if (*ack == FE_CTRL_OK && c->cls == FE_CTRL_MQ &&
+			c->cmd == FE_CTRL_MQ_VQ_PAIRS_SET && c->len == 2)
+		net->mq_pairs = (uint16_t)(c->data[0] | c->data[1] << 8);
 	if (*ack == FE_CTRL_OK)
 		net->st.cvq_ok++;
 	else if (*ack == FE_CTRL_ERR)
@@ -747,6 +819,12 @@ fe_net_stop(struct fe_net *net, uint32_t *bases)
 	ret = fe_net_usable(net);
 	if (ret < 0)
 		return ret;
+	if (net->bases == NULL) {
+		net->bases = calloc(net->nb_vrings, sizeof(*net->bases));
+		if (net->bases == NULL)
+			return -ENOMEM;
+	}
+	net->stopped = false;
 	/* As a guest driver being stopped: disable, then ask where the
 	 * backend stopped (GET_VRING_BASE also stops it for good). */
 	for (i = 0; i < net->nb_vrings; i++) {
@@ -760,7 +838,249 @@ fe_net_stop(struct fe_net *net, uint32_t *bases)
 		ret = fe_vhost_get_vring_base(&net->vh, i, &bases[i]);
 		if (ret < 0)
 			return ret;
+		net->bases[i] = bases[i];
 	}
 	net->running = false;
+	net->stopped = true;
+	return 0;
+}
+
+int
+fe_net_log_start(struct fe_net *net)
+{
+	const struct fe_net_params *p = &net->p;
+	struct fe_log *log = &net->log;
+	uint16_t i;
+	int ret;
+
+	ret = fe_net_usable(net);
+	if (ret < 0)
+		return ret;
+	if (log->active)
+		return -EALREADY;
+	if (!(net->offered & FE_BIT(FE_F_LOG_ALL))) {
+		FE_LOG("%s: backend does not offer VHOST_F_LOG_ALL (features "
+			"0x%llx)", p->path, (unsigned long long)net->offered);
+		return -ENOTSUP;
+	}
+	if (!(net->proto & FE_BIT(FE_VHOST_PROTOCOL_F_LOG_SHMFD))) {
+		FE_LOG("%s: backend does not offer "
+			"VHOST_USER_PROTOCOL_F_LOG_SHMFD (protocol features "
+			"0x%llx)", p->path,
+			(unsigned long long)net->proto_offered);
+		return -ENOTSUP;
+	}
+	if (log->fd < 0) {
+		ret = fe_log_create(log, p->mem_base + p->mem_size);
+		if (ret < 0) {
+			FE_LOG("cannot create the dirty log: %s",
+				strerror(-ret));
+			return ret;
+		}
+	} else {
+		/* A new migration starts from a clean log, as QEMU's does;
+		 * nobody logs into it now (LOG_ALL is off). */
+		memset(log->bitmap, 0, log->size);
+	}
+	log->has_snap = false;
+	/* QEMU's order (vhost_migration_log): the log first, so that no
+	 * write is logged into nothing once LOG_ALL is on; then LOG_ALL;
+	 * then the used rings' log flag. Offset 0: DPDK 22.11 both maps
+	 * the fd at mmap_offset and adds mmap_offset again to the base. */
+	ret = fe_vhost_set_log_base(&net->vh, log->fd, log->size, 0,
+		&log->reply_size);
+	if (ret < 0)
+		return ret;
+	ret = fe_vhost_set_u64(&net->vh, FE_VHOST_USER_SET_FEATURES,
+		net->features | FE_BIT(FE_F_LOG_ALL));
+	if (ret < 0)
+		return ret;
+	log->active = true;
+	for (i = 0; i < net->nb_vrings; i++) {
+		ret = fe_net_set_vring_addr(net, &net->vrings[i], true);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int
+fe_net_log_stop(struct fe_net *net)
+{
+	uint16_t i;
+	int ret;
+
+	if (!net->log.active)
+		return -EALREADY;
+	/* As QEMU's vhost_dev_set_log(false): features, then addresses. */
+	ret = fe_vhost_set_u64(&net->vh, FE_VHOST_USER_SET_FEATURES,
+		net->features);
+	if (ret < 0)
+		return ret;
+	net->log.active = false;
+	for (i = 0; i < net->nb_vrings; i++) {
+		ret = fe_net_set_vring_addr(net, &net->vrings[i], false);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static unsigned int
+fe_net_add_range(struct fe_log_range *ranges, unsigned int n,
+		unsigned int cap, uint64_t off, uint64_t len,
+		enum fe_log_kind kind, uint16_t vring)
+{
+	if (n < cap)
+		ranges[n] = (struct fe_log_range){ off, len, kind, vring };
+	return n + 1;
+}
+
+unsigned int
+fe_net_log_ranges(const struct fe_net *net, struct fe_log_range *ranges,
+		unsigned int cap)
+{
+	unsigned int n = 0;
+	uint16_t i, h;
+
+	for (i = 0; i < net->nb_vrings; i++) {
+		const struct fe_vring *vr = &net->vrings[i];
+
+		/* The used ring is the device's alone: flags, idx, the
+		 * entries and avail_event. */
+		n = fe_net_add_range(ranges, n, cap, vr->used_off,
+			FE_VRING_USED_SIZE(vr->size), FE_LOG_USED, i);
+		if ((int)i == net->cvq) {
+			/* Only the ack byte of each slot; the command bytes
+			 * before it are the driver's. */
+			for (h = 0; h < vr->size; h++)
+				n = fe_net_add_range(ranges, n, cap,
+					vr->slot_off + (uint64_t)h *
+					vr->slot_size + net->cvq_ack_off, 1,
+					FE_LOG_CVQ_ACK, i);
+		} else if (i % 2 == 0) {
+			/* RX: every buffer, the driver never writes them. */
+			n = fe_net_add_range(ranges, n, cap, vr->slot_off,
+				(uint64_t)vr->slot_size * vr->size, FE_LOG_RX,
+				i);
+		}
+	}
+	if (net->scratch_len != 0)
+		n = fe_net_add_range(ranges, n, cap,
+			net->scratch_gpa - net->p.mem_base, net->scratch_len,
+			FE_LOG_SCRATCH, 0);
+	return n;
+}
+
+int
+fe_net_reconnect(struct fe_net *net, const char *path, bool mq,
+		struct fe_reconnect_info *info)
+{
+	static struct fe_cvq_cmd cmd;
+	struct fe_net_params *p = &net->p;
+	uint64_t features = net->features;
+	uint32_t used_len;
+	uint16_t i, used, d;
+	int ret, ack;
+
+	uint16_t *used_out = info->used;
+
+	memset(info, 0, sizeof(*info));
+	info->mq_ack = -1;
+	info->used = used_out;
+	if (net->vrings == NULL)
+		return -ESHUTDOWN;
+	if (strlen(path) >= sizeof(net->path))
+		return -ENAMETOOLONG;
+	if (!net->stopped) {
+		/* A live backend must be stopped first: its bases are the
+		 * only truth about what it consumed. */
+		if (!net->vh.broken && net->vh.fd >= 0)
+			return -EBUSY;
+		/* Gone without a stop: QEMU then takes the device's used
+		 * index as the base (virtio_queue_restore_last_avail_idx);
+		 * chains in flight in the old backend are lost. */
+		if (net->bases == NULL) {
+			net->bases = calloc(net->nb_vrings,
+				sizeof(*net->bases));
+			if (net->bases == NULL)
+				return -ENOMEM;
+		}
+		for (i = 0; i < net->nb_vrings; i++)
+			net->bases[i] = fe_vring_used_idx(&net->vrings[i]);
+		info->from_used = true;
+	}
+	fe_vhost_close(&net->vh);
+	net->running = false;
+	net->stopped = false;
+	/* The destination does not log: migration is over. The bitmap and
+	 * the snapshot stay for log check. */
+	net->log.active = false;
+	for (i = 0; i < net->nb_vrings; i++)
+		net->vrings[i].enabled = false;
+	strcpy(net->path, path);
+	p->path = net->path;
+
+	ret = fe_vhost_connect(&net->vh, net->path, p->server,
+		p->connect_timeout_ms, p->timeout_ms);
+	if (ret < 0) {
+		FE_LOG("%s: cannot connect: %s", net->path, strerror(-ret));
+		return ret;
+	}
+	net->backend_queues = 0;
+	ret = fe_net_negotiate(net, features);
+	if (ret < 0)
+		return ret;
+	/* The same memfd and layout: the backend maps the guest's memory
+	 * as the old one left it. */
+	ret = fe_net_send_mem_table(net);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < net->nb_vrings; i++) {
+		struct fe_vring *vr = &net->vrings[i];
+
+		used = fe_vring_used_idx(vr);
+		if (info->used != NULL)
+			info->used[i] = used;
+		d = (uint16_t)(net->bases[i] - used);
+		if (d <= vr->size)
+			info->stuck += d;
+		else
+			info->repeat += (uint16_t)(used - net->bases[i]);
+		ret = fe_net_setup_vring(net, vr, net->bases[i]);
+		if (ret < 0)
+			return ret;
+	}
+	/* QEMU's destination order for a device with a control queue
+	 * (vhost_vdpa_net_load): the control vring alone first, the queue
+	 * pairs in use, then the data vrings -- a fresh device starts with
+	 * one pair and would drop what the guest queued on the others. */
+	if (mq && net->cvq >= 0 && net->mq_pairs != 0) {
+		ret = fe_net_enable(net, net->cvq);
+		if (ret < 0)
+			return ret;
+		net->running = true;
+		cmd.cls = FE_CTRL_MQ;
+		cmd.cmd = FE_CTRL_MQ_VQ_PAIRS_SET;
+		cmd.len = 2;
+		cmd.kind = "mq-pairs";
+		cmd.data[0] = (uint8_t)net->mq_pairs;
+		cmd.data[1] = (uint8_t)(net->mq_pairs >> 8);
+		info->mq_sent = true;
+		ret = fe_net_cvq(net, &cmd, &ack, &used_len);
+		if (ret == 0)
+			info->mq_ack = ack;
+		else if (ret != -ETIMEDOUT)
+			return ret;
+	}
+	ret = fe_net_enable(net, -1);
+	if (ret < 0)
+		return ret;
+	info->vrings = net->nb_vrings;
+	net->running = true;
+	/* Whatever was queued while no backend ran: RX buffers and TX
+	 * chains posted before the stop are still in the avail rings. */
+	for (i = 0; i < net->nb_vrings; i++)
+		fe_vring_kick(&net->vrings[i], true);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "fe_cvq.h"
+#include "fe_log.h"
 #include "fe_mem.h"
 #include "fe_vhost.h"
 #include "fe_vring.h"
@@ -57,6 +58,7 @@ struct fe_net_stats {
 
 struct fe_net {
 	struct fe_net_params p;
+	char path[108];			/* p.path after a reconnect */
 	struct fe_vhost vh;
 	struct fe_mem mem;
 	uint64_t offered;
@@ -71,10 +73,28 @@ struct fe_net {
 	uint64_t scratch_gpa;		/* free guest memory for raw tests */
 	uint64_t scratch_len;
 	bool running;
+	bool stopped;			/* bases[] are the last stop's */
+	uint32_t *bases;		/* by vring: GET_VRING_BASE */
+	uint16_t mq_pairs;		/* last VQ_PAIRS_SET acked, or 0 */
 	uint16_t rx_rr;
 	int cvq_timeout_ms;
 	uint32_t cvq_ack_off;
+	struct fe_log log;		/* dirty log, fd -1 before log start */
 	struct fe_net_stats st;
+};
+
+/* What reconnect found: chains the old backend took and never completed
+ * (base ahead of the used index: those buffers are gone), or completed
+ * and is told to take again (base behind it: repeated). */
+struct fe_reconnect_info {
+	uint32_t vrings;
+	uint32_t stuck;		/* sum of base - used idx, base ahead */
+	uint32_t repeat;	/* sum of used idx - base, base behind */
+	bool from_used;		/* no stop: the used indices as bases */
+	bool mq_sent;		/* VQ_PAIRS_SET replayed on the CVQ */
+	int mq_ack;		/* its ack, -1 when none came */
+	uint16_t *used;		/* caller's, by vring, or NULL: the used
+				 * idx at the switch, before anything ran */
 };
 
 /* Feature names: "MRG_RXBUF" <-> bit 15. */
@@ -120,7 +140,40 @@ int fe_net_cvq(struct fe_net *net, const struct fe_cvq_cmd *c, int *ack,
 		uint32_t *used_len);
 
 /* SET_VRING_ENABLE 0 and GET_VRING_BASE on every vring; bases[i] gets
- * vring i's base. */
+ * vring i's base (kept in net->bases for reconnect). */
 int fe_net_stop(struct fe_net *net, uint32_t *bases);
+
+/*
+ * Migration start as QEMU does it (vhost_migration_log): SET_LOG_BASE with
+ * a zeroed memfd bitmap covering GPA 0 to the end of guest memory, then
+ * SET_FEATURES with VHOST_F_LOG_ALL, then SET_VRING_ADDR with
+ * VHOST_VRING_F_LOG and the used ring's GPA on every vring. -ENOTSUP when
+ * the backend did not offer LOG_ALL or LOG_SHMFD, -EALREADY when logging.
+ */
+int fe_net_log_start(struct fe_net *net);
+
+/* Migration cancelled: SET_FEATURES without LOG_ALL, SET_VRING_ADDR
+ * without the log flag. The bitmap stays mapped (so does the backend's). */
+int fe_net_log_stop(struct fe_net *net);
+
+/* The device-writable ranges of guest memory (see fe_log.h), at most cap;
+ * returns how many. */
+unsigned int fe_net_log_ranges(const struct fe_net *net,
+		struct fe_log_range *ranges, unsigned int cap);
+
+/*
+ * Move the guest to another backend, as a migration destination sees it:
+ * close the connection, connect to path, negotiate the same features
+ * (without LOG_ALL; -ENOTSUP if the new backend lacks one), the same
+ * memory table (same memfd: the guest's memory as it is), and every vring
+ * at the base of the last stop, with the same addresses, kick and call
+ * eventfds; then, with mq and a VQ_PAIRS_SET acked before, that command
+ * again with only the control vring enabled, and the data vrings enabled.
+ * Without a stop, only if the old connection is broken: bases are then
+ * the used indices (what QEMU falls back to). Driver state (buffers
+ * posted, completions not yet read) is untouched.
+ */
+int fe_net_reconnect(struct fe_net *net, const char *path, bool mq,
+		struct fe_reconnect_info *info);
 
 #endif /* FE_NET_H */

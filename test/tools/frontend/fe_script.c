@@ -327,42 +327,64 @@ fe_cmd_drain(struct fe_script *s, int argc, char **argv)
 	return 0;
 }
 
+/* LEN or MIN-MAX, frame lengths for loop and stream. */
+static int
+fe_arg_lens(struct fe_script *s, char *arg, uint32_t *min, uint32_t *max)
+{
+	uint64_t min_len, max_len = 0;
+	char *dash = strchr(arg, '-');
+	int ret = 0;
+
+	if (dash != NULL)
+		*dash = '\0';
+	if (fe_parse_u64(arg, FE_FRAME_MAX, &min_len) < 0 ||
+			(dash != NULL && fe_parse_u64(dash + 1, FE_FRAME_MAX,
+				&max_len) < 0))
+		ret = -EINVAL;
+	if (dash != NULL)
+		*dash = '-';
+	else
+		max_len = min_len;
+	if (ret < 0 || min_len < 30 || max_len < min_len)
+		return fe_fail(s, "bad-length", -EINVAL);
+	*min = (uint32_t)min_len;
+	*max = (uint32_t)max_len;
+	return 0;
+}
+
+/* A quarter of the ring per pair in flight: room for two TX descriptors
+ * per frame and for merged RX frames. */
+static uint32_t
+fe_loop_window(const struct fe_script *s)
+{
+	return s->net->p.ring_size / 4 ? s->net->p.ring_size / 4 : 1;
+}
+
+static int
+fe_loop_idle_ms(const struct fe_script *s)
+{
+	return s->probe_timeout_ms > 1000 ? s->probe_timeout_ms : 1000;
+}
+
 /* loop PAIR|all COUNT [LEN|MIN-MAX]: see fe_traffic.h. */
 static int
 fe_cmd_loop(struct fe_script *s, int argc, char **argv)
 {
 	struct fe_loop_result r;
-	uint64_t count, min_len = 60, max_len = 1514;
-	uint32_t window;
+	uint32_t min_len = 60, max_len = 1514;
+	uint64_t count;
 	uint16_t pair = 0;
-	char *dash;
 	int ret;
 
 	if (strcmp(argv[1], "all") != 0 && fe_arg_pair(s, argv[1], &pair) < 0)
 		return -EINVAL;
 	if (fe_parse_u64(argv[2], UINT32_MAX, &count) < 0)
 		return fe_fail(s, "bad-count", -EINVAL);
-	if (argc == 4) {
-		dash = strchr(argv[3], '-');
-		if (dash != NULL)
-			*dash = '\0';
-		if (fe_parse_u64(argv[3], FE_FRAME_MAX, &min_len) < 0 ||
-				(dash != NULL && fe_parse_u64(dash + 1,
-					FE_FRAME_MAX, &max_len) < 0))
-			return fe_fail(s, "bad-length", -EINVAL);
-		if (dash == NULL)
-			max_len = min_len;
-		if (min_len < 30 || max_len < min_len)
-			return fe_fail(s, "bad-length", -EINVAL);
-		if (dash != NULL)
-			*dash = '-';
-	}
-	/* A quarter of the ring per pair in flight: room for two TX
-	 * descriptors per frame and for merged RX frames. */
-	window = s->net->p.ring_size / 4 ? s->net->p.ring_size / 4 : 1;
+	if (argc == 4 && fe_arg_lens(s, argv[3], &min_len, &max_len) < 0)
+		return -EINVAL;
 	ret = fe_traffic_loop(s->net, strcmp(argv[1], "all") == 0 ? -1 : pair,
-		count, (uint32_t)min_len, (uint32_t)max_len, window,
-		s->probe_timeout_ms > 1000 ? s->probe_timeout_ms : 1000, &r);
+		count, min_len, max_len, fe_loop_window(s), fe_loop_idle_ms(s),
+		&r);
 	if (ret < 0)
 		return fe_fail(s, fe_errno_reason(ret), ret);
 	fe_out(s, "loop pair=%s count=%llu sent=%llu received=%llu lost=%llu "
@@ -874,6 +896,282 @@ fe_cmd_kick(struct fe_script *s, int argc, char **argv)
 	return 0;
 }
 
+/* ---- stream: loop in steps, across stop and reconnect ---- */
+
+static void
+fe_stream_drop(struct fe_script *s)
+{
+	if (s->stream != NULL) {
+		fe_stream_fini(s->stream);
+		free(s->stream);
+		s->stream = NULL;
+	}
+}
+
+static int
+fe_cmd_stream(struct fe_script *s, int argc, char **argv)
+{
+	struct fe_loop_result r;
+	uint32_t min_len = 60, max_len = 1514;
+	uint64_t count, before;
+	uint16_t pair = 0;
+	int ms, ret;
+
+	if (strcmp(argv[1], "begin") == 0) {
+		if (argc < 3)
+			return fe_fail(s, "usage", -EINVAL);
+		if (strcmp(argv[2], "all") != 0 &&
+				fe_arg_pair(s, argv[2], &pair) < 0)
+			return -EINVAL;
+		if (argc == 4 && fe_arg_lens(s, argv[3], &min_len,
+				&max_len) < 0)
+			return -EINVAL;
+		/* A new stream replaces the old one, unchecked. */
+		fe_stream_drop(s);
+		s->stream = calloc(1, sizeof(*s->stream));
+		if (s->stream == NULL)
+			return fe_fail(s, "failed", -ENOMEM);
+		ret = fe_stream_init(s->stream, s->net->p.pairs,
+			strcmp(argv[2], "all") == 0 ? -1 : pair, min_len,
+			max_len, FE_STREAM_MAGIC);
+		if (ret < 0) {
+			free(s->stream);
+			s->stream = NULL;
+			return fe_fail(s, fe_errno_reason(ret), ret);
+		}
+		fe_out(s, "stream begin pair=%s len=%u-%u", argv[2], min_len,
+			max_len);
+		return 0;
+	}
+	if (s->stream == NULL)
+		return fe_fail(s, "no-stream", -EINVAL);
+	if (strcmp(argv[1], "send") == 0) {
+		if (argc != 3)
+			return fe_fail(s, "usage", -EINVAL);
+		if (fe_parse_u64(argv[2], UINT32_MAX, &count) < 0)
+			return fe_fail(s, "bad-count", -EINVAL);
+		before = s->stream->seq;
+		ret = fe_stream_send(s->stream, s->net, count,
+			fe_loop_window(s), fe_loop_idle_ms(s));
+		if (ret < 0)
+			return fe_fail(s, fe_errno_reason(ret), ret);
+		fe_out(s, "stream send count=%llu sent=%llu total_sent=%llu "
+			"received=%llu", (unsigned long long)count,
+			(unsigned long long)(s->stream->seq - before),
+			(unsigned long long)s->stream->seq,
+			(unsigned long long)s->stream->unique);
+		return 0;
+	}
+	if (strcmp(argv[1], "end") == 0) {
+		if (argc > 3)
+			return fe_fail(s, "usage", -EINVAL);
+		ms = fe_loop_idle_ms(s);
+		if (argc == 3 && fe_arg_ms(s, argv[2], &ms) < 0)
+			return -EINVAL;
+		ret = fe_stream_finish(s->stream, s->net, ms, &r);
+		fe_stream_drop(s);
+		if (ret < 0)
+			return fe_fail(s, fe_errno_reason(ret), ret);
+		fe_out(s, "stream end sent=%llu received=%llu lost=%llu "
+			"dup=%llu corrupt=%llu misqueued=%llu reordered=%llu "
+			"foreign=%llu ms=%llu", (unsigned long long)r.sent,
+			(unsigned long long)r.received,
+			(unsigned long long)r.lost, (unsigned long long)r.dup,
+			(unsigned long long)r.corrupt,
+			(unsigned long long)r.misqueued,
+			(unsigned long long)r.reordered,
+			(unsigned long long)r.foreign,
+			(unsigned long long)r.ms);
+		return 0;
+	}
+	return fe_fail(s, "usage", -EINVAL);
+}
+
+/* ---- dirty log (live migration) ---- */
+
+/* The device-writable ranges (fe_net_log_ranges), allocated. */
+static struct fe_log_range *
+fe_log_ranges(struct fe_script *s, unsigned int *n)
+{
+	struct fe_log_range *r;
+	unsigned int cap = fe_net_log_ranges(s->net, NULL, 0);
+
+	r = calloc(cap ? cap : 1, sizeof(*r));
+	if (r != NULL)
+		*n = fe_net_log_ranges(s->net, r, cap);
+	return r;
+}
+
+static int
+fe_log_check(struct fe_script *s, int wait_ms)
+{
+	struct fe_net *net = s->net;
+	struct fe_log *log = &net->log;
+	struct fe_log_result res;
+	const struct fe_log_range *where;
+	struct fe_log_range *ranges;
+	unsigned int nranges = 0;
+	uint64_t deadline, i;
+	int ret;
+
+	if (log->fd < 0)
+		return fe_fail(s, "no-log", -EINVAL);
+	if (!log->has_snap)
+		return fe_fail(s, "no-snapshot", -EINVAL);
+	ranges = fe_log_ranges(s, &nranges);
+	if (ranges == NULL)
+		return fe_fail(s, "failed", -ENOMEM);
+	/* A backend may log a page just after writing it (DPDK logs the
+	 * used index after storing it): give a missing bit wait_ms to show
+	 * up before calling it a miss. */
+	deadline = fe_now_ms() + (uint64_t)wait_ms;
+	for (;;) {
+		ret = fe_log_compare(net->mem.va, log->snap, net->mem.size,
+			net->mem.gpa_base, log->bitmap, log->nr_pages, ranges,
+			nranges, &res);
+		if (ret < 0 || res.missed == 0 || fe_now_ms() >= deadline)
+			break;
+		fe_sleep_ms(2);
+	}
+	if (ret < 0) {
+		free(ranges);
+		return fe_fail(s, fe_errno_reason(ret), ret);
+	}
+	for (i = 0; i < res.nmiss; i++) {
+		where = fe_log_range_of(ranges, nranges, net->mem.gpa_base,
+			res.miss[i]);
+		fe_out(s, "log miss gpa=0x%llx page=%llu in=%s vring=%u",
+			(unsigned long long)(res.miss[i] << FE_LOG_PAGE_SHIFT),
+			(unsigned long long)res.miss[i],
+			where ? fe_log_kind_name(where->kind) : "-",
+			where ? where->vring : 0);
+	}
+	free(ranges);
+	fe_out(s, "log check changed=%llu logged=%llu missed=%llu extra=%llu "
+		"outside=%llu", (unsigned long long)res.changed,
+		(unsigned long long)res.logged, (unsigned long long)res.missed,
+		(unsigned long long)res.extra, (unsigned long long)res.outside);
+	if (res.missed > 0)
+		return fe_fail(s, "missed-pages", -EIO);
+	return 0;
+}
+
+static int
+fe_cmd_log(struct fe_script *s, int argc, char **argv)
+{
+	struct fe_net *net = s->net;
+	struct fe_log *log = &net->log;
+	struct fe_log_result res;
+	uint64_t taken;
+	int ms = 200, ret;
+
+	if (strcmp(argv[1], "check") == 0) {
+		if (argc == 3 && fe_arg_ms(s, argv[2], &ms) < 0)
+			return -EINVAL;
+		return fe_log_check(s, ms);
+	}
+	if (argc != 2)
+		return fe_fail(s, "usage", -EINVAL);
+	if (strcmp(argv[1], "start") == 0) {
+		if (log->active)
+			return fe_fail(s, "log-active", -EALREADY);
+		if (!(net->offered & FE_BIT(FE_F_LOG_ALL)))
+			ret = -ENOTSUP;
+		else
+			ret = fe_net_log_start(net);
+		if (ret == -ENOTSUP)
+			return fe_fail(s, net->offered & FE_BIT(FE_F_LOG_ALL) ?
+				"no-log-shmfd" : "no-log-all", ret);
+		if (ret == -EREMOTEIO)
+			return fe_fail(s, "refused", ret);
+		if (ret < 0)
+			return fe_fail(s, fe_errno_reason(ret), ret);
+		fe_out(s, "log started size=%llu pages=%llu reply_size=%u",
+			(unsigned long long)log->size,
+			(unsigned long long)log->nr_pages, log->reply_size);
+		return 0;
+	}
+	if (strcmp(argv[1], "stop") == 0) {
+		ret = fe_net_log_stop(net);
+		if (ret == -EALREADY)
+			return fe_fail(s, "log-off", ret);
+		if (ret < 0)
+			return fe_fail(s, fe_errno_reason(ret), ret);
+		fe_out(s, "log stopped");
+		return 0;
+	}
+	if (log->fd < 0)
+		return fe_fail(s, "no-log", -EINVAL);
+	if (strcmp(argv[1], "snapshot") == 0) {
+		if (log->snap == NULL) {
+			log->snap = malloc(net->mem.size);
+			if (log->snap == NULL)
+				return fe_fail(s, "failed", -ENOMEM);
+		}
+		/* QEMU's order: take the bits, then copy. A page written
+		 * in between is both in the copy and logged again: extra
+		 * at worst, never a miss. */
+		taken = fe_log_take(log);
+		memcpy(log->snap, net->mem.va, net->mem.size);
+		log->has_snap = true;
+		fe_out(s, "log snapshot bytes=%llu cleared=%llu",
+			(unsigned long long)net->mem.size,
+			(unsigned long long)taken);
+		return 0;
+	}
+	if (strcmp(argv[1], "bits") == 0) {
+		/* No ranges: nothing compared, every bit counted. */
+		ret = fe_log_compare(net->mem.va, net->mem.va, net->mem.size,
+			net->mem.gpa_base, log->bitmap, log->nr_pages, NULL, 0,
+			&res);
+		if (ret < 0)
+			return fe_fail(s, fe_errno_reason(ret), ret);
+		fe_out(s, "log bits logged=%llu outside=%llu active=%d",
+			(unsigned long long)res.logged,
+			(unsigned long long)res.outside, log->active);
+		return 0;
+	}
+	return fe_fail(s, "usage", -EINVAL);
+}
+
+/* ---- migration between backends ---- */
+
+static int
+fe_cmd_reconnect(struct fe_script *s, int argc, char **argv)
+{
+	uint16_t used[2 * FE_MAX_PAIRS + 1];
+	struct fe_reconnect_info info = { .used = used };
+	struct fe_net *net = s->net;
+	char mq[16] = "skipped";
+	uint16_t i;
+	int ret;
+
+	if (argc == 3 && strcmp(argv[2], "mq") != 0)
+		return fe_fail(s, "usage", -EINVAL);
+	ret = fe_net_reconnect(net, argv[1], argc == 3, &info);
+	if (ret == -EBUSY)
+		return fe_fail(s, "not-stopped", ret);
+	if (ret == -ENOTSUP)
+		return fe_fail(s, "backend-mismatch", ret);
+	if (ret == -ENAMETOOLONG)
+		return fe_fail(s, "bad-argument", ret);
+	if (ret < 0)
+		return fe_fail(s, fe_errno_reason(ret), ret);
+	for (i = 0; i < net->nb_vrings; i++)
+		fe_out(s, "reconnect vring=%u kind=%s base=%u used_idx=%u "
+			"avail_idx=%u", i, fe_vring_kind(net, i), net->bases[i],
+			used[i], net->vrings[i].avail_idx);
+	if (info.mq_sent && info.mq_ack < 0)
+		snprintf(mq, sizeof(mq), "none");
+	else if (info.mq_sent)
+		snprintf(mq, sizeof(mq), "%d", info.mq_ack);
+	fe_out(s, "reconnect done path=%s vrings=%u features=0x%llx "
+		"bases=%s stuck=%u repeat=%u mq=%s", net->path, info.vrings,
+		(unsigned long long)net->features,
+		info.from_used ? "used" : "stop", info.stuck, info.repeat, mq);
+	return 0;
+}
+
 static const struct fe_cmd fe_cmds[] = {
 	{ "cvq", 2, 3, fe_cmd_cvq, FE_CMD_CVQ, "cvq CLASS CMD [HEXDATA|-]" },
 	{ "rx", 2, 2, fe_cmd_cvq, FE_CMD_CVQ,
@@ -906,6 +1204,18 @@ static const struct fe_cmd fe_cmds[] = {
 	{ "raw-avail-idx", 2, 2, fe_cmd_raw_avail_idx, FE_CMD_NET,
 		"raw-avail-idx VRING IDX" },
 	{ "raw-used", 1, 1, fe_cmd_raw_used, FE_CMD_NET, "raw-used VRING" },
+	/* Live migration. log check compares only what the device may
+	 * write (used rings, RX buffers, CVQ ack bytes, scratch): the rest
+	 * is the driver's own writes, not the device's to log. */
+	{ "log", 1, 2, fe_cmd_log, FE_CMD_NET,
+		"log start|snapshot|bits|stop | log check [WAIT_MS]  "
+		"(check: device-writable bytes only: used rings, RX buffers, "
+		"CVQ acks, scratch)" },
+	{ "stream", 1, 3, fe_cmd_stream, FE_CMD_NET,
+		"stream begin PAIR|all [LEN|MIN-MAX] | stream send COUNT | "
+		"stream end [IDLE_MS]" },
+	{ "reconnect", 1, 2, fe_cmd_reconnect, FE_CMD_NET,
+		"reconnect SOCKPATH [mq]  (after stop)" },
 	{ "set", 2, 2, fe_cmd_set, 0,
 		"set cvq_timeout|probe_timeout|timeout MS | set kick always|auto" },
 	{ "sleep", 1, 1, fe_cmd_sleep, 0, "sleep MS" },
@@ -928,6 +1238,7 @@ fe_script_init(struct fe_script *s)
 void
 fe_script_fini(struct fe_script *s)
 {
+	fe_stream_drop(s);
 	free(s->last);
 	s->last = NULL;
 }
@@ -978,6 +1289,13 @@ fe_script_line(struct fe_script *s, char *line)
 		s->reason = "no-backend";
 		goto fail;
 	}
+	/* Once the backend is gone only reconnect can bring one back;
+	 * nothing else that needs one is even tried. */
+	if ((cmd->flags & FE_CMD_NET) && s->net->vh.broken &&
+			cmd->fn != fe_cmd_reconnect) {
+		s->reason = "backend-gone";
+		goto fail;
+	}
 	ret = cmd->fn(s, argc, argv);
 	if (ret == 0)
 		return 0;
@@ -998,13 +1316,11 @@ fe_script_run(struct fe_script *s, FILE *in)
 
 	while (!s->quit && getline(&line, &cap, in) >= 0) {
 		s->line_no++;
-		if (fe_script_line(s, line) < 0) {
-			if (!s->keep_going)
-				break;
-			/* Nothing more can work once the backend is gone. */
-			if (s->net != NULL && s->net->vh.broken)
-				break;
-		}
+		/* With keep_going, also past a backend that went away: a
+		 * later reconnect may bring another (the commands before it
+		 * fail at once with backend-gone). */
+		if (fe_script_line(s, line) < 0 && !s->keep_going)
+			break;
 		fflush(stdout);
 	}
 	fflush(stdout);

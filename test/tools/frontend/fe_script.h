@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "fe_net.h"
+#include "fe_traffic.h"
 
 struct fe_script {
 	struct fe_net *net;	/* NULL in --dump-cvq mode */
@@ -24,6 +25,7 @@ struct fe_script {
 	bool echo;
 	int probe_timeout_ms;
 	/* state */
+	struct fe_stream *stream;	/* stream begin .. stream end */
 	unsigned int line_no;
 	unsigned int errors;
 	bool quit;
@@ -38,8 +40,9 @@ int fe_script_init(struct fe_script *s);
 void fe_script_fini(struct fe_script *s);
 
 /* Run every line of in; returns the number of failed commands (0 = all
- * good). Stops early on quit, or on the first failure without keep_going,
- * or when the backend is gone. */
+ * good). Stops early on quit, or on the first failure without keep_going.
+ * Once the backend is gone, commands that need one fail at once
+ * (backend-gone), except reconnect. */
 unsigned int fe_script_run(struct fe_script *s, FILE *in);
 
 /* Run one line (exposed for the self-test). Returns 0 or -errno. */

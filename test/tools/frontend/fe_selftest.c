@@ -9,7 +9,14 @@
  *  - rand-cvq: deterministic per seed, every generator kind shows up, and
  *    the commands it calls valid really have the spec layout;
  *  - the split ring driver against a tiny in-process device: chains,
- *    completions, and the detection of bad used ids and indices.
+ *    completions, and the detection of bad used ids and indices;
+ *  - the dirty log check on synthetic memory and bitmaps: changed, logged,
+ *    missed, extra and outside pages, the bit layout of the spec, the
+ *    atomic take;
+ *  - SET_LOG_BASE and SET_VRING_ADDR on the wire (a socketpair standing in
+ *    for the backend): payload, fd, NEED_REPLY, and every reply form
+ *    backends use (empty, u64 ack, echo) or must not (bad size, refusal,
+ *    wrong request, none).
  * One line per check, then "selftest done passed=N failed=M".
  */
 
@@ -18,12 +25,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fe_cvq.h"
+#include "fe_log.h"
 #include "fe_mem.h"
 #include "fe_net.h"
 #include "fe_selftest.h"
 #include "fe_util.h"
+#include "fe_vhost.h"
 #include "fe_virtio.h"
 #include "fe_vring.h"
 
@@ -509,6 +521,317 @@ fe_selftest_vring(void)
 	fe_mem_destroy(&mem);
 }
 
+/* Guest memory of 16 pages at GPA 0x8000 (page 8), a 64-page log. */
+#define FE_ST_PAGES	16u
+#define FE_ST_FIRST	8u
+
+static void
+fe_selftest_log_compare(void)
+{
+	static uint8_t mem[FE_ST_PAGES * FE_LOG_PAGE];
+	static uint8_t snap[FE_ST_PAGES * FE_LOG_PAGE];
+	const uint64_t base = FE_ST_FIRST * FE_LOG_PAGE;
+	const struct fe_log_range ranges[] = {
+		/* GPA pages 8-9, 13, 18, 23 */
+		{ 0, 2 * FE_LOG_PAGE, FE_LOG_RX, 0 },
+		{ 5 * FE_LOG_PAGE + 100, 1, FE_LOG_CVQ_ACK, 4 },
+		{ 10 * FE_LOG_PAGE, 2054, FE_LOG_USED, 2 },
+		{ 15 * FE_LOG_PAGE, FE_LOG_PAGE, FE_LOG_SCRATCH, 0 },
+	};
+	const struct fe_log_range *where;
+	struct fe_log_result res;
+	uint64_t bits[1] = { 0 }, small[1] = { 0 };
+	uint8_t *bytes = (uint8_t *)bits;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < sizeof(mem); i++)
+		mem[i] = (uint8_t)(i * 7);
+	memcpy(snap, mem, sizeof(mem));
+
+	ret = fe_log_compare(mem, snap, sizeof(mem), base, bits, 64, ranges,
+		4, &res);
+	fe_check(ret == 0 && res.changed == 0 && res.logged == 0 &&
+		res.missed == 0 && res.extra == 0 && res.outside == 0,
+		"log-compare-unchanged", "ret %d changed %llu", ret,
+		(unsigned long long)res.changed);
+
+	mem[1 * FE_LOG_PAGE + 17] ^= 1;		/* RX, page 9: logged */
+	mem[3 * FE_LOG_PAGE] ^= 1;		/* page 11: not compared */
+	mem[5 * FE_LOG_PAGE + 100] ^= 0xff;	/* ack, page 13: logged */
+	mem[5 * FE_LOG_PAGE + 99] ^= 1;		/* next to it: not compared */
+	mem[10 * FE_LOG_PAGE + 2053] ^= 1;	/* used, page 18: missed */
+	mem[10 * FE_LOG_PAGE + 2054] ^= 1;	/* past it: not compared */
+	/* Bits through the spec's byte view: log[page / 8] |= 1 << page % 8
+	 * must be the same bit as word page / 64, bit page % 64. */
+	bytes[9 / 8] |= 1u << (9 % 8);
+	bytes[13 / 8] |= 1u << (13 % 8);
+	bytes[20 / 8] |= 1u << (20 % 8);	/* page 20: unchanged, extra */
+	bytes[2 / 8] |= 1u << (2 % 8);		/* below guest memory */
+	bytes[63 / 8] |= 1u << (63 % 8);	/* above it */
+	fe_check(fe_log_bit(bits, 9) && fe_log_bit(bits, 13) &&
+		!fe_log_bit(bits, 12) && bits[0] == (UINT64_C(1) << 9 |
+		UINT64_C(1) << 13 | UINT64_C(1) << 20 | UINT64_C(1) << 2 |
+		UINT64_C(1) << 63), "log-bit-layout", "word 0x%llx",
+		(unsigned long long)bits[0]);
+	ret = fe_log_compare(mem, snap, sizeof(mem), base, bits, 64, ranges,
+		4, &res);
+	fe_check(ret == 0 && res.changed == 3 && res.logged == 3 &&
+		res.missed == 1 && res.extra == 1 && res.outside == 2 &&
+		res.nmiss == 1 && res.miss[0] == 18, "log-compare-counts",
+		"changed %llu logged %llu missed %llu extra %llu outside %llu "
+		"miss[0] %llu", (unsigned long long)res.changed,
+		(unsigned long long)res.logged, (unsigned long long)res.missed,
+		(unsigned long long)res.extra, (unsigned long long)res.outside,
+		(unsigned long long)res.miss[0]);
+	where = fe_log_range_of(ranges, 4, base, 18);
+	fe_check(where != NULL && where->kind == FE_LOG_USED &&
+		where->vring == 2 && fe_log_range_of(ranges, 4, base, 11) ==
+		NULL && fe_log_range_of(ranges, 4, base, 2) == NULL,
+		"log-range-of", "wrong range");
+
+	/* The missing bit shows up: no miss, no extra beyond page 20. */
+	bits[0] |= UINT64_C(1) << 18;
+	ret = fe_log_compare(mem, snap, sizeof(mem), base, bits, 64, ranges,
+		4, &res);
+	fe_check(ret == 0 && res.missed == 0 && res.logged == 4 &&
+		res.extra == 1, "log-compare-late-bit", "missed %llu",
+		(unsigned long long)res.missed);
+
+	/* A log too small for guest memory: pages past it cannot be
+	 * logged, a change there is a miss. */
+	small[0] = ~UINT64_C(0);
+	mem[15 * FE_LOG_PAGE] ^= 1;		/* page 23 */
+	ret = fe_log_compare(mem, snap, sizeof(mem), base, small, 16, ranges,
+		4, &res);
+	fe_check(ret == 0 && res.missed == 2 && res.miss[0] == 18 &&
+		res.miss[1] == 23 && res.outside == 8, "log-compare-short-log",
+		"missed %llu outside %llu", (unsigned long long)res.missed,
+		(unsigned long long)res.outside);
+
+	fe_check(fe_log_compare(mem, snap, sizeof(mem), base + 1, bits, 64,
+		ranges, 4, &res) == -EINVAL, "log-compare-unaligned",
+		"accepted");
+	/* Ranges outside guest memory are ignored, not read. */
+	{
+		const struct fe_log_range bad = { sizeof(mem) - 1, 2,
+			FE_LOG_RX, 0 };
+
+		ret = fe_log_compare(mem, snap, sizeof(mem), base, bits, 64,
+			&bad, 1, &res);
+		fe_check(ret == 0 && res.changed == 0, "log-compare-bad-range",
+			"changed %llu", (unsigned long long)res.changed);
+	}
+	/* Guest memory across log words (pages 130-145 of 256): outside
+	 * bits counted word by word on both sides, edges included. */
+	{
+		uint64_t big[4] = { 0 };
+		const uint64_t set[] = { 0, 64, 129, 130, 145, 146, 255 };
+
+		for (i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+			big[set[i] / 64] |= UINT64_C(1) << (set[i] % 64);
+		ret = fe_log_compare(mem, snap, sizeof(mem), 130 * FE_LOG_PAGE,
+			big, 256, NULL, 0, &res);
+		fe_check(ret == 0 && res.logged == 2 && res.extra == 2 &&
+			res.outside == 5, "log-compare-outside-words",
+			"logged %llu outside %llu",
+			(unsigned long long)res.logged,
+			(unsigned long long)res.outside);
+	}
+	fe_check(fe_log_size_for(64u << 20) == 2048 &&
+		fe_log_size_for(4097) == 8 && fe_log_size_for(4096 * 65) == 16,
+		"log-size", "%llu %llu %llu",
+		(unsigned long long)fe_log_size_for(64u << 20),
+		(unsigned long long)fe_log_size_for(4097),
+		(unsigned long long)fe_log_size_for(4096 * 65));
+}
+
+static void
+fe_selftest_log_take(void)
+{
+	struct fe_log log;
+	uint64_t n;
+
+	if (fe_log_create(&log, 1u << 20) < 0) {
+		fe_check(false, "log-create", "cannot create a memfd log");
+		return;
+	}
+	fe_check(log.size == 32 && log.nr_pages == 256 && log.bitmap[0] == 0 &&
+		log.bitmap[3] == 0, "log-create", "size %llu",
+		(unsigned long long)log.size);
+	log.bitmap[0] = 0x11;
+	log.bitmap[3] = UINT64_C(1) << 63;
+	n = fe_log_take(&log);
+	fe_check(n == 3 && log.bitmap[0] == 0 && log.bitmap[3] == 0,
+		"log-take", "took %llu", (unsigned long long)n);
+	fe_log_destroy(&log);
+}
+
+/* One SET_LOG_BASE against a canned reply (NULL: none); returns what
+ * fe_vhost_set_log_base returned, the request seen in *req and
+ * whether it carried exactly one fd. */
+struct fe_st_req {
+	uint32_t request, flags, size;
+	uint64_t payload[4];
+	int nfds;
+};
+
+static int
+fe_st_read_req(int fd, struct fe_st_req *r)
+{
+	char control[CMSG_SPACE(sizeof(int) * 4)];
+	struct msghdr mh;
+	struct iovec iov;
+	struct cmsghdr *cmsg;
+	uint8_t buf[12 + 40];
+	ssize_t n;
+
+	memset(r, 0, sizeof(*r));
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = control;
+	mh.msg_controllen = sizeof(control);
+	n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	if (n < 12)
+		return -1;
+	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg != NULL;
+			cmsg = CMSG_NXTHDR(&mh, cmsg)) {
+		int *fds = (int *)CMSG_DATA(cmsg);
+		size_t i, k;
+
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+				cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++)
+			close(fds[i]);
+		r->nfds += (int)k;
+	}
+	memcpy(&r->request, buf, 4);
+	memcpy(&r->flags, buf + 4, 4);
+	memcpy(&r->size, buf + 8, 4);
+	memcpy(r->payload, buf + 12, (size_t)n - 12);
+	return 0;
+}
+
+static int
+fe_st_log_base(const void *reply, size_t reply_len, bool reply_ack,
+		struct fe_st_req *req, uint32_t *reply_size, bool *broken)
+{
+	struct fe_vhost vh;
+	int sv[2], fd, ret;
+
+	memset(&vh, 0, sizeof(vh));
+	memset(req, 0, sizeof(*req));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	fd = memfd_create("svq-frontend-selftest", MFD_CLOEXEC);
+	if (reply_len > 0 && write(sv[1], reply, reply_len) !=
+			(ssize_t)reply_len) {
+		ret = -EIO;
+		goto out;
+	}
+	vh.fd = sv[0];
+	vh.timeout_ms = 50;
+	vh.reply_ack = reply_ack;
+	strcpy(vh.path, "selftest");
+	*reply_size = 0xdead;
+	ret = fe_vhost_set_log_base(&vh, fd, 2048, 0, reply_size);
+	*broken = vh.broken;
+	if (fe_st_read_req(sv[1], req) < 0)
+		req->request = 0;
+out:
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+	return ret;
+}
+
+static void
+fe_selftest_log_base(void)
+{
+	struct { uint32_t request, flags, size; uint64_t p[2]; }
+		__attribute__((packed)) reply;
+	struct fe_st_req req;
+	uint32_t rs;
+	bool broken;
+	int ret;
+
+	/* DPDK 22.11: an empty reply. */
+	reply.request = FE_VHOST_USER_SET_LOG_BASE;
+	reply.flags = 0x5;	/* version 1, reply */
+	reply.size = 0;
+	ret = fe_st_log_base(&reply, 12, false, &req, &rs, &broken);
+	fe_check(ret == 0 && rs == 0 && req.request == 6 && req.flags == 1 &&
+		req.size == 16 && req.payload[0] == 2048 &&
+		req.payload[1] == 0 && req.nfds == 1, "log-base-request",
+		"ret %d request %u flags 0x%x "
+		"size %u payload %llu/%llu fds %d", ret, req.request, req.flags,
+		req.size, (unsigned long long)req.payload[0],
+		(unsigned long long)req.payload[1], req.nfds);
+	/* With REPLY_ACK: NEED_REPLY set, a u64 ack of 0. */
+	reply.size = 8;
+	reply.p[0] = 0;
+	ret = fe_st_log_base(&reply, 20, true, &req, &rs, &broken);
+	fe_check(ret == 0 && rs == 8 && req.flags == (1 | 8),
+		"log-base-ack", "ret %d flags 0x%x", ret, req.flags);
+	reply.p[0] = 1;
+	ret = fe_st_log_base(&reply, 20, true, &req, &rs, &broken);
+	fe_check(ret == -EREMOTEIO && !broken, "log-base-refused", "ret %d",
+		ret);
+	/* rust-vmm: the payload echoed. */
+	reply.size = 16;
+	reply.p[0] = 2048;
+	reply.p[1] = 0;
+	ret = fe_st_log_base(&reply, 28, false, &req, &rs, &broken);
+	fe_check(ret == 0 && rs == 16, "log-base-echo", "ret %d", ret);
+	reply.size = 4;
+	ret = fe_st_log_base(&reply, 16, false, &req, &rs, &broken);
+	fe_check(ret == -EPROTO && broken, "log-base-bad-size", "ret %d", ret);
+	reply.size = 0;
+	reply.request = FE_VHOST_USER_SET_FEATURES;
+	ret = fe_st_log_base(&reply, 12, false, &req, &rs, &broken);
+	fe_check(ret == -EPROTO && broken, "log-base-wrong-request", "ret %d",
+		ret);
+	ret = fe_st_log_base(NULL, 0, false, &req, &rs, &broken);
+	fe_check(ret == -ETIMEDOUT && broken && req.request == 6,
+		"log-base-no-reply", "ret %d", ret);
+}
+
+static void
+fe_selftest_vring_addr(void)
+{
+	struct fe_vhost vh;
+	struct fe_st_req req;
+	int sv[2], ret;
+
+	memset(&vh, 0, sizeof(vh));
+	memset(&req, 0, sizeof(req));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		fe_check(false, "vring-addr-log", "no socketpair");
+		return;
+	}
+	vh.fd = sv[0];
+	vh.timeout_ms = 50;
+	strcpy(vh.path, "selftest");
+	ret = fe_vhost_set_vring_addr(&vh, 3, FE_BIT(FE_VHOST_VRING_F_LOG),
+		0x1000, 0x3000, 0x2000, 0x43000);
+	if (ret == 0)
+		ret = fe_st_read_req(sv[1], &req);
+	/* index, flags, then desc, used, avail, log. */
+	fe_check(ret == 0 && req.request == 9 && req.size == 40 &&
+		req.payload[0] == (UINT64_C(1) << 32 | 3) &&
+		req.payload[1] == 0x1000 && req.payload[2] == 0x3000 &&
+		req.payload[3] == 0x2000, "vring-addr-log",
+		"ret %d size %u index/flags 0x%llx", ret, req.size,
+		(unsigned long long)req.payload[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int
 fe_selftest(void)
 {
@@ -516,6 +839,10 @@ fe_selftest(void)
 	fe_selftest_parsers();
 	fe_selftest_rand();
 	fe_selftest_vring();
+	fe_selftest_log_compare();
+	fe_selftest_log_take();
+	fe_selftest_log_base();
+	fe_selftest_vring_addr();
 	printf("selftest done passed=%u failed=%u\n", fe_st_passed,
 		fe_st_failed);
 	return fe_st_failed == 0 ? 0 : 1;

@@ -47,6 +47,10 @@ struct fe_vhost_msg {
 			uint64_t log;
 		} addr;
 		struct {
+			uint64_t mmap_size;
+			uint64_t mmap_offset;
+		} log;
+		struct {
 			uint32_t nregions;
 			uint32_t padding;
 			struct fe_vhost_region regions[FE_VHOST_MAX_REGIONS];
@@ -275,12 +279,13 @@ fe_vhost_read(struct fe_vhost *vh, void *buf, size_t len, uint64_t deadline)
 }
 
 /*
- * Wait for the reply to request and check it carries exactly size bytes of
- * payload. The payload lands in reply->payload.
+ * Wait for the reply to request and check it carries between min_size and
+ * max_size bytes of payload (at most the union). The payload lands in
+ * reply->payload, its size in reply->size.
  */
 static int
-fe_vhost_recv_reply(struct fe_vhost *vh, uint32_t request,
-		struct fe_vhost_msg *reply, uint32_t size)
+fe_vhost_recv_reply_range(struct fe_vhost *vh, uint32_t request,
+		struct fe_vhost_msg *reply, uint32_t min_size, uint32_t max_size)
 {
 	uint64_t deadline = fe_now_ms() + (uint64_t)vh->timeout_ms;
 	const char *name = fe_vhost_request_name(request);
@@ -306,12 +311,18 @@ fe_vhost_recv_reply(struct fe_vhost *vh, uint32_t request,
 			vh->path, name, reply->flags);
 		goto broken;
 	}
-	if (reply->size != size) {
-		FE_LOG("%s: reply to %s has size %u, want %u", vh->path, name,
-			reply->size, size);
+	if (reply->size < min_size || reply->size > max_size ||
+			reply->size > sizeof(reply->payload)) {
+		if (min_size == max_size)
+			FE_LOG("%s: reply to %s has size %u, want %u", vh->path,
+				name, reply->size, min_size);
+		else
+			FE_LOG("%s: reply to %s has size %u, want %u..%u",
+				vh->path, name, reply->size, min_size,
+				max_size);
 		goto broken;
 	}
-	ret = fe_vhost_read(vh, &reply->payload, size, deadline);
+	ret = fe_vhost_read(vh, &reply->payload, reply->size, deadline);
 	if (ret < 0) {
 		FE_LOG("%s: short reply to %s: %s", vh->path, name,
 			strerror(-ret));
@@ -322,6 +333,14 @@ fe_vhost_recv_reply(struct fe_vhost *vh, uint32_t request,
 broken:
 	vh->broken = true;
 	return ret < 0 ? ret : -EPROTO;
+}
+
+/* The same for a reply of exactly size bytes. */
+static int
+fe_vhost_recv_reply(struct fe_vhost *vh, uint32_t request,
+		struct fe_vhost_msg *reply, uint32_t size)
+{
+	return fe_vhost_recv_reply_range(vh, request, reply, size, size);
 }
 
 static void
@@ -455,14 +474,15 @@ fe_vhost_get_vring_base(struct fe_vhost *vh, uint32_t index, uint32_t *base)
 }
 
 int
-fe_vhost_set_vring_addr(struct fe_vhost *vh, uint32_t index, uint64_t desc,
-		uint64_t used, uint64_t avail, uint64_t log)
+fe_vhost_set_vring_addr(struct fe_vhost *vh, uint32_t index, uint32_t flags,
+		uint64_t desc, uint64_t used, uint64_t avail, uint64_t log)
 {
 	struct fe_vhost_msg msg;
 
 	fe_vhost_msg_init(&msg, FE_VHOST_USER_SET_VRING_ADDR,
 		sizeof(msg.payload.addr));
 	msg.payload.addr.index = index;
+	msg.payload.addr.flags = flags;
 	msg.payload.addr.desc = desc;
 	msg.payload.addr.used = used;
 	msg.payload.addr.avail = avail;
@@ -482,4 +502,51 @@ fe_vhost_set_vring_fd(struct fe_vhost *vh, uint32_t request, uint32_t index,
 	if (fd < 0)
 		msg.payload.u64 |= FE_VHOST_VRING_NOFD;
 	return fe_vhost_send_set(vh, &msg, fd < 0 ? NULL : &fd, fd < 0 ? 0 : 1);
+}
+
+int
+fe_vhost_set_log_base(struct fe_vhost *vh, int fd, uint64_t mmap_size,
+		uint64_t mmap_offset, uint32_t *reply_size)
+{
+	struct fe_vhost_msg msg, reply;
+	int ret;
+
+	if (fd < 0)
+		return -EINVAL;
+	fe_vhost_msg_init(&msg, FE_VHOST_USER_SET_LOG_BASE,
+		sizeof(msg.payload.log));
+	msg.payload.log.mmap_size = mmap_size;
+	msg.payload.log.mmap_offset = mmap_offset;
+	/* With REPLY_ACK, ask for the ack: a backend that follows the spec
+	 * to the letter (no reply of its own) then still answers, and one
+	 * that has its own reply sends only that (spec: NEED_REPLY "brings
+	 * no behavioural change" for messages that already have a reply).
+	 * DPDK also turns a failure into an ack of 1 instead of silence. */
+	if (vh->reply_ack)
+		msg.flags |= FE_VHOST_NEED_REPLY;
+	ret = fe_vhost_send(vh, &msg, &fd, 1);
+	if (ret < 0)
+		return ret;
+	ret = fe_vhost_recv_reply_range(vh, FE_VHOST_USER_SET_LOG_BASE, &reply,
+		0, sizeof(msg.payload.log));
+	if (ret < 0)
+		return ret;
+	*reply_size = reply.size;
+	switch (reply.size) {
+	case 0:		/* DPDK: "QEMU doesn't expect any payload" */
+		return 0;
+	case sizeof(uint64_t):	/* an ack */
+		if (reply.payload.u64 == 0)
+			return 0;
+		FE_LOG("%s: backend refused SET_LOG_BASE (ack %#llx)",
+			vh->path, (unsigned long long)reply.payload.u64);
+		return -EREMOTEIO;
+	case sizeof(msg.payload.log):	/* rust-vmm: the request echoed */
+		return 0;
+	default:
+		FE_LOG("%s: reply to SET_LOG_BASE has size %u (want 0, 8 or "
+			"16)", vh->path, reply.size);
+		vh->broken = true;
+		return -EPROTO;
+	}
 }

@@ -18,6 +18,7 @@
 	X(SET_OWNER, 3) \
 	X(RESET_OWNER, 4) \
 	X(SET_MEM_TABLE, 5) \
+	X(SET_LOG_BASE, 6) \
 	X(SET_VRING_NUM, 8) \
 	X(SET_VRING_ADDR, 9) \
 	X(SET_VRING_BASE, 10) \
@@ -42,6 +43,10 @@ enum fe_vhost_request {
 #define FE_VHOST_PROTOCOL_F_REPLY_ACK	3
 
 #define FE_VHOST_MAX_REGIONS 8
+
+/* SET_VRING_ADDR flags: bit 0 asks the backend to log its writes to the
+ * used ring at log_guest_addr (a GPA), while VHOST_F_LOG_ALL is on. */
+#define FE_VHOST_VRING_F_LOG	0
 
 struct fe_vhost_region {
 	uint64_t guest_phys_addr;
@@ -89,9 +94,25 @@ int fe_vhost_set_vring_state(struct fe_vhost *vh, uint32_t request,
 int fe_vhost_get_vring_base(struct fe_vhost *vh, uint32_t index,
 		uint32_t *base);
 
-/* SET_VRING_ADDR: addresses in this process' virtual address space. */
+/* SET_VRING_ADDR: desc, used and avail in this process' virtual address
+ * space; log is the used ring's GPA, flags FE_BIT(FE_VHOST_VRING_F_LOG)
+ * or 0. */
 int fe_vhost_set_vring_addr(struct fe_vhost *vh, uint32_t index,
-		uint64_t desc, uint64_t used, uint64_t avail, uint64_t log);
+		uint32_t flags, uint64_t desc, uint64_t used, uint64_t avail,
+		uint64_t log);
+
+/*
+ * SET_LOG_BASE with LOG_SHMFD: payload {u64 mmap_size; u64 mmap_offset},
+ * the log's fd with SCM_RIGHTS, and one reply. The spec says "reply
+ * payload: N/A", yet QEMU waits for a reply whenever LOG_SHMFD is on and
+ * backends answer in different ways: DPDK (22.11) with an empty payload,
+ * rust-vmm by echoing the 16-byte payload, a REPLY_ACK backend asked for an
+ * ack (we set NEED_REPLY when REPLY_ACK is on) with a u64, 0 for success.
+ * All three are accepted; a non-zero u64 is a refusal (-EREMOTEIO), any
+ * other size a protocol error. *reply_size gets the payload size seen.
+ */
+int fe_vhost_set_log_base(struct fe_vhost *vh, int fd, uint64_t mmap_size,
+		uint64_t mmap_offset, uint32_t *reply_size);
 
 /* SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR: fd < 0 sends no fd. */
 int fe_vhost_set_vring_fd(struct fe_vhost *vh, uint32_t request,

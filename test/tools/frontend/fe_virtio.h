@@ -35,6 +35,7 @@
 #define FE_F_GUEST_ANNOUNCE	21
 #define FE_F_MQ			22
 #define FE_F_CTRL_MAC_ADDR	23
+#define FE_F_LOG_ALL		26	/* vhost: log every write (migration) */
 #define FE_F_RING_INDIRECT_DESC	28
 #define FE_F_RING_EVENT_IDX	29
 #define FE_F_PROTOCOL_FEATURES	30	/* vhost-user, not virtio */
