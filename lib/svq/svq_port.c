@@ -85,6 +85,8 @@
 	 (UINT64_C(1) << VHOST_USER_PROTOCOL_F_REPLY_ACK))
 
 #define SVQ_LCORE_UNSET UINT_MAX
+/* Passes of a stop's drain: each moves a burst per vring. */
+#define SVQ_DRAIN_PASSES 1024
 
 struct svq_port {
 	TAILQ_ENTRY(svq_port) next;
@@ -112,6 +114,7 @@ struct svq_port {
 	bool restore_pending;
 	bool restore_failed;		/* refused: device stays off until reset */
 	bool closing;			/* being destroyed: start nothing */
+	bool suspended;			/* stopped by GET_VRING_BASE until a vring is set up again */
 	struct svq_net_state restore;	/* replayed at the next device start */
 	struct svq_ctrl *ctrl;
 
@@ -458,6 +461,37 @@ running:
 	return 0;
 }
 
+/*
+ * With every worker off vrings [first, first + count), let the device
+ * finish what it holds: a software device delivers the frames it already
+ * took into RX buffers it already has, so a frame in flight is not lost
+ * with the device. Bounded: it stops at the first pass without progress.
+ */
+static void
+svq_queues_drain(struct svq_port *port, uint16_t first, uint16_t count)
+{
+	struct svq_device *dev = port->dev;
+	unsigned int pass;
+	uint16_t qid;
+
+	if (dev->ops->poll == NULL)
+		return;
+	for (pass = 0; pass < SVQ_DRAIN_PASSES; pass++) {
+		bool progress = false;
+
+		for (qid = first; qid < first + count; qid++) {
+			struct svq_queue *q = &port->queues[qid];
+
+			if (!q->started || q->ctrl != NULL)
+				continue;
+			dev->ops->poll(dev, qid);
+			progress |= svq_shadow_forward_used(&q->vq) != 0;
+		}
+		if (!progress)
+			break;
+	}
+}
+
 /* Stop vrings [first, first + count): no worker touches them afterwards,
  * the device has finished with them and the library holds their base. */
 static void
@@ -477,6 +511,7 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 	if (!any)
 		return;
 	svq_workers_synchronize();
+	svq_queues_drain(port, first, count);
 
 	for (qid = first; qid < first + count; qid++) {
 		struct svq_queue *q = &port->queues[qid];
@@ -515,6 +550,8 @@ svq_queues_restart_ready(struct svq_port *port)
 {
 	uint16_t qid;
 
+	if (port->suspended)
+		return;
 	for (qid = 0; qid < port->nb_vrings; qid++)
 		if (port->queues[qid].ready)
 			svq_queue_start(port, &port->queues[qid]);
@@ -532,6 +569,7 @@ svq_port_disconnect(struct svq_port *port)
 	port->mem.nregions = 0;
 	port->guest_features = 0;
 	port->restore_failed = false;
+	port->suspended = false;
 }
 
 /* ---- librte_vhost callbacks ----------------------------------------- */
@@ -592,7 +630,17 @@ svq_vhost_pre_msg(int vid, void *msg)
 			result = RTE_VHOST_MSG_RESULT_ERR;
 			break;
 		}
-		svq_queues_stop(port, qid, 1);
+		if (request == SVQ_VHOST_USER_GET_VRING_BASE) {
+			/* The frontend is stopping the device (librte_vhost
+			 * itself calls destroy_device here): stop all of it
+			 * at once, or a vring still running would feed one
+			 * already stopped, and keep it stopped until a vring
+			 * is set up again. */
+			svq_queues_stop(port, 0, port->nb_vrings);
+			port->suspended = true;
+		} else {
+			svq_queues_stop(port, qid, 1);
+		}
 		/* These leave the vring unusable, but librte_vhost reports
 		 * that only after the post-message hook. */
 		if (request == SVQ_VHOST_USER_GET_VRING_BASE ||
@@ -723,8 +771,10 @@ svq_vhost_vring_state_changed(int vid, uint16_t qid, int enable)
 	pthread_mutex_lock(&port->lock);
 	q = &port->queues[qid];
 	q->ready = enable;
-	if (enable)
+	if (enable) {
+		port->suspended = false;
 		svq_queue_start(port, q);
+	}
 	else
 		svq_queues_stop(port, qid, 1);
 	svq_port_track_pairs(port);
