@@ -29,22 +29,29 @@ trap 'rm -rf "$work"' EXIT
 field() { grep -o " $1=[0-9.]*" | cut -d= -f2; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-for r in $(seq "$runs"); do
-	"$bench" --descs 20000000 >>"$work/runs.txt"
-done
-ns=$(field ns_per_desc <"$work/runs.txt" | median)
-mdesc=$(field mdesc_per_s <"$work/runs.txt" | median)
-
-instr=-
-if command -v valgrind >/dev/null; then
-	descs=1000000
-	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-		--toggle-collect=svq_shadow_forward_avail \
-		--toggle-collect=svq_shadow_forward_used \
-		"$bench" --descs $descs >/dev/null 2>&1
-	total=$(callgrind_annotate "$work/cg.out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
-	instr=$(awk -v t="$total" -v d="$descs" 'BEGIN { printf "%.1f", t / d }')
-fi
+# one_config LABEL ARGS...: median ns/desc, Mdesc/s, callgrind instr/desc
+one_config() {
+	local label=$1 ns mdesc instr=- total descs=1000000
+	shift
+	: >"$work/runs.txt"
+	for _ in $(seq "$runs"); do
+		"$bench" --descs 20000000 "$@" >>"$work/runs.txt"
+	done
+	ns=$(field ns_per_desc <"$work/runs.txt" | median)
+	mdesc=$(field mdesc_per_s <"$work/runs.txt" | median)
+	if command -v valgrind >/dev/null; then
+		valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+			--toggle-collect=svq_shadow_forward_avail \
+			--toggle-collect=svq_shadow_forward_used \
+			"$bench" --descs $descs "$@" >/dev/null 2>&1
+		total=$(callgrind_annotate "$work/cg.out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+		instr=$(awk -v t="$total" -v d="$descs" 'BEGIN { printf "%.1f", t / d }')
+	fi
+	printf "%-32s %10s %10s %14s\n" "$label" "$ns" "$mdesc" "$instr"
+}
 
 printf "%-32s %10s %10s %14s\n" benchmark ns/desc Mdesc/s instr/desc
-printf "%-32s %10s %10s %14s\n" "shadow forwarding, 1 lcore" "$ns" "$mdesc" "$instr"
+# Logging off and on alternate run by run would be fairer still; one
+# configuration after the other, in one session, is what this does.
+one_config "shadow forwarding, 1 lcore"
+one_config "same, dirty logging on" --log

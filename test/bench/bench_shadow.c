@@ -8,7 +8,10 @@
  * reposts them. Only the relay's two calls are timed (TSC around each
  * burst), so the figures are the relay's cost per descriptor.
  *
- *   svq-bench-shadow [--ring N] [--descs N] [--chain N]
+ *   svq-bench-shadow [--ring N] [--descs N] [--chain N] [--log]
+ *
+ * --log: dirty logging on, as during a live migration: every completed
+ * buffer and the used ring are marked in a log bitmap.
  *
  * Under valgrind --tool=callgrind with --toggle-collect for the two
  * svq_shadow_forward_* functions, the instruction count divided by the
@@ -16,6 +19,7 @@
  */
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,10 +107,13 @@ main(int argc, char **argv)
 		{ "ring", required_argument, NULL, 'r' },
 		{ "descs", required_argument, NULL, 'n' },
 		{ "chain", required_argument, NULL, 'c' },
+		{ "log", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_guest g;
 	struct svq_shadow_vq vq;
+	uint64_t *log_bits = NULL;
+	bool logging = false;
 	void *shadow_mem;
 	uint16_t i;
 	int opt;
@@ -120,8 +127,9 @@ main(int argc, char **argv)
 		case 'r': ring = atoi(optarg); break;
 		case 'n': descs = strtoull(optarg, NULL, 10); break;
 		case 'c': chain = atoi(optarg); break;
+		case 'l': logging = true; break;
 		default:
-			fprintf(stderr, "usage: %s [--ring N] [--descs N] [--chain N]\n",
+			fprintf(stderr, "usage: %s [--ring N] [--descs N] [--chain N] [--log]\n",
 				argv[0]);
 			return 2;
 		}
@@ -138,6 +146,15 @@ main(int argc, char **argv)
 	if (svq_shadow_start(&vq, &g.ring, ring, shadow_mem, &g.map, 0, 0,
 			false, -1) < 0)
 		return 1;
+	if (logging) {
+		uint64_t pages = (GPA_BASE + g.mem_len) >> SVQ_LOG_PAGE_SHIFT;
+		struct svq_dirty_log log;
+
+		log_bits = calloc(pages / 64 + 1, sizeof(uint64_t));
+		log = (struct svq_dirty_log){ .bitmap = log_bits, .nr_pages = pages,
+			.used_gpa = GPA_BASE + svq_shadow_used_offset(ring) };
+		svq_shadow_set_log(&vq, &log);
+	}
 	for (i = 0; i < ring; i += chain)
 		guest_post(&g, i);
 	__atomic_store_n(&g.ring.avail->idx, g.avail_idx, __ATOMIC_RELEASE);
@@ -167,11 +184,12 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("BENCH descs=%" PRIu64 " ring=%u chain=%u burst=%u ns_per_desc=%.2f mdesc_per_s=%.2f\n",
-		done, ring, chain, SVQ_BURST,
+	printf("BENCH descs=%" PRIu64 " ring=%u chain=%u burst=%u log=%d ns_per_desc=%.2f mdesc_per_s=%.2f\n",
+		done, ring, chain, SVQ_BURST, logging,
 		(double)cycles * 1e9 / rte_get_tsc_hz() / done,
 		(double)done / ((double)cycles / rte_get_tsc_hz()) / 1e6);
 	svq_shadow_free(&vq);
+	free(log_bits);
 	free(shadow_mem);
 	free(g.mem);
 	rte_eal_cleanup();
