@@ -5,9 +5,15 @@
  * virtio-net devices through shadow virtqueues on poll-mode lcores.
  *
  *   svq-relay [EAL options] -- --vhost PATH[,queues=N] --device SPEC ...
+ *             [-i] [--cmdline-file FILE] [--control PATH]
+ *
+ * The main lcore runs the control path: start-up, the console and the
+ * statistics; the control socket and telemetry have threads of their own.
+ * All of them act through relay_cmd.c.
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,9 +27,12 @@
 #include <rte_lcore.h>
 
 #include "relay_args.h"
+#include "relay_cmd.h"
+#include "relay_console.h"
+#include "relay_ctl.h"
 #include "relay_stats.h"
+#include "relay_telemetry.h"
 #include "svq_port.h"
-#include "svq_state_json.h"
 #include "svq_worker.h"
 
 static volatile sig_atomic_t relay_quit;
@@ -35,42 +44,31 @@ relay_signal(int sig)
 	relay_quit = 1;
 }
 
-/* Worker lcores in EAL order, for the default spread. */
-static unsigned int
-relay_worker_lcores(unsigned int *lcores)
-{
-	unsigned int lcore, n = 0;
-
-	RTE_LCORE_FOREACH_WORKER(lcore)
-		lcores[n++] = lcore;
-	return n;
-}
-
 /*
- * Give every vring a worker: the --lcore-map entries first, then queue
- * pairs round-robin over the workers, both vrings of a pair together so a
- * loopback device's TX and RX stay on one lcore.
+ * Place the start-up ports' vrings: the --lcore-map entries first, then
+ * queue pairs round-robin over the workers (relay_port_spread).
  */
 static int
-relay_assign_lcores(const struct relay_args *args, struct svq_port **ports)
+relay_assign_lcores(const struct relay_args *args)
 {
-	unsigned int workers[RTE_MAX_LCORE];
-	unsigned int nb_workers = relay_worker_lcores(workers);
-	unsigned int next = 0, i, p;
+	char err[RELAY_ERR_LEN];
+	unsigned int i, p;
 	int ret;
 
 	for (i = 0; i < args->nb_lcore_map; i++) {
 		const struct relay_lcore_map *m = &args->lcore_map[i];
+		struct relay_port_entry e;
 		uint16_t qid;
 
 		if (m->port >= args->nb_ports ||
-				m->last_vring >= svq_port_nb_vrings(ports[m->port])) {
+				relay_port_get(m->port, &e, NULL, err, sizeof(err)) < 0 ||
+				m->last_vring >= e.nb_vrings) {
 			fprintf(stderr, "error: --lcore-map %u:%u-%u: no such port or vring\n",
 				m->port, m->first_vring, m->last_vring);
 			return -1;
 		}
 		for (qid = m->first_vring; qid <= m->last_vring; qid++) {
-			ret = svq_port_set_lcore(ports[m->port], qid, m->lcore);
+			ret = relay_port_set_lcore(m->port, qid, m->lcore);
 			if (ret < 0) {
 				fprintf(stderr, "error: --lcore-map %u:%u@%u: %s\n",
 					m->port, qid, m->lcore,
@@ -81,63 +79,17 @@ relay_assign_lcores(const struct relay_args *args, struct svq_port **ports)
 		}
 	}
 	for (p = 0; p < args->nb_ports; p++) {
-		uint16_t qid;
-
-		for (qid = 0; qid < svq_port_nb_vrings(ports[p]); qid += 2) {
-			unsigned int lcore = workers[next % nb_workers];
-			bool used = false;
-
-			/* -EBUSY: already placed by --lcore-map */
-			if (svq_port_set_lcore(ports[p], qid, lcore) == 0)
-				used = true;
-			if (svq_port_set_lcore(ports[p], qid + 1, lcore) == 0)
-				used = true;
-			if (used)
-				next++;
+		if (relay_port_spread(p, err, sizeof(err)) < 0) {
+			fprintf(stderr, "error: %s\n", err);
+			return -1;
 		}
 	}
 	return 0;
 }
 
-static int
-relay_load_state(struct svq_port *port, const char *path)
-{
-	struct svq_net_state state;
-	char err[256];
-
-	if (svq_state_load(path, &state, err, sizeof(err)) < 0) {
-		fprintf(stderr, "error: state-in: %s\n", err);
-		return -1;
-	}
-	if (svq_port_set_restore_state(port, &state) < 0) {
-		fprintf(stderr, "error: state-in %s does not fit port %s (see log above)\n",
-			path, svq_port_name(port));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-relay_save_state(struct svq_port *port, const char *path)
-{
-	struct svq_net_state state;
-	char err[256];
-
-	if (svq_port_get_net_state(port, &state) < 0) {
-		fprintf(stderr, "svq-relay: %s: no device state to save (never started)\n",
-			svq_port_name(port));
-		return -1;
-	}
-	if (svq_state_save(&state, path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "svq-relay: %s: %s\n", svq_port_name(port), err);
-		return -1;
-	}
-	printf("svq-relay: %s: device state saved to %s\n", svq_port_name(port), path);
-	return 0;
-}
-
+/* Until a signal, the --duration, or "quit"; serves the console. */
 static void
-relay_run(const struct relay_args *args, struct svq_port **ports)
+relay_run(const struct relay_args *args)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t start = rte_get_tsc_cycles();
@@ -145,23 +97,30 @@ relay_run(const struct relay_args *args, struct svq_port **ports)
 
 	while (!relay_quit) {
 		uint64_t now = rte_get_tsc_cycles();
+		struct pollfd pfd = { .fd = relay_console_fd(), .events = POLLIN };
 
 		if (args->duration != 0 && now - start >= args->duration * hz)
 			break;
 		if (args->stats_period != 0 && now >= next_stats) {
-			relay_stats_print(stdout, ports, args->nb_ports);
+			relay_stats_print(stdout);
 			next_stats += (uint64_t)args->stats_period * hz;
 		}
-		usleep(100 * 1000);
+		if (pfd.fd < 0) {
+			usleep(100 * 1000);
+			continue;
+		}
+		/* The console on stdin: a line at a time as typed. */
+		if (poll(&pfd, 1, 100) > 0 && relay_console_input() < 0)
+			break;	/* end of input, or "quit" */
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	struct svq_port *ports[RELAY_MAX_PORTS] = { NULL };
 	struct relay_args args;
-	unsigned int p;
+	char err[RELAY_ERR_LEN];
+	unsigned int p, id;
 	int ret, exit_code = EXIT_FAILURE;
 
 	ret = rte_eal_init(argc, argv);
@@ -187,39 +146,22 @@ main(int argc, char **argv)
 	signal(SIGINT, relay_signal);
 	signal(SIGTERM, relay_signal);
 
-	if (svq_workers_init() < 0) {
+	if (svq_workers_init() < 0 || relay_cmd_init() < 0) {
 		fprintf(stderr, "error: cannot set up workers\n");
 		goto out;
 	}
 	for (p = 0; p < args.nb_ports; p++) {
-		struct svq_port_params params = {
-			.path = args.ports[p].path,
-			.nb_queue_pairs = args.ports[p].queues,
-			.client = args.ports[p].client,
-			.dev = svq_device_create(args.ports[p].device),
-		};
-
-		if (params.dev == NULL) {
-			fprintf(stderr, "error: --device %s: cannot create the device (see log above)\n",
-				args.ports[p].device);
-			relay_usage(argv[0]);
-			exit_code = 2;
-			goto out;
-		}
-		ports[p] = svq_port_create(&params);
-		if (ports[p] == NULL) {
-			fprintf(stderr, "error: --vhost %s: cannot create the port (see log above)\n",
-				args.ports[p].path);
-			goto out;
-		}
-		if (args.ports[p].state_in[0] != '\0' &&
-				relay_load_state(ports[p], args.ports[p].state_in) < 0) {
-			relay_usage(argv[0]);
-			exit_code = 2;
+		ret = relay_port_create(&args.ports[p], &id, err, sizeof(err));
+		if (ret < 0) {
+			fprintf(stderr, "error: %s\n", err);
+			if (ret == -EINVAL) {	/* bad device spec or state */
+				relay_usage(argv[0]);
+				exit_code = 2;
+			}
 			goto out;
 		}
 	}
-	if (relay_assign_lcores(&args, ports) < 0) {
+	if (relay_assign_lcores(&args) < 0) {
 		relay_usage(argv[0]);
 		exit_code = 2;
 		goto out;
@@ -227,24 +169,41 @@ main(int argc, char **argv)
 	if (svq_workers_launch() < 0)
 		goto out;
 	for (p = 0; p < args.nb_ports; p++) {
-		if (svq_port_start(ports[p]) < 0)
+		struct relay_port_entry e;
+
+		if (relay_port_start(p, err, sizeof(err)) < 0) {
+			fprintf(stderr, "error: %s\n", err);
 			goto out;
-		printf("svq-relay: %s listening on %s\n", svq_port_name(ports[p]),
-			svq_port_path(ports[p]));
+		}
+		relay_port_get(p, &e, NULL, err, sizeof(err));
+		printf("svq-relay: %s listening on %s\n", e.name, e.path);
 	}
 	fflush(stdout);
 
-	relay_run(&args, ports);
+	if (relay_telemetry_init() < 0)
+		fprintf(stderr, "svq-relay: telemetry endpoints not registered\n");
+	if (args.control[0] != '\0' && relay_ctl_start(args.control, err,
+			sizeof(err)) < 0) {
+		fprintf(stderr, "error: --control %s\n", err);
+		goto out;
+	}
+	relay_console_init(&relay_quit);
+	if (args.cmdline_file[0] != '\0' &&
+			relay_console_run_file(args.cmdline_file) < 0)
+		goto out;
+	if (args.interactive && !relay_quit)
+		relay_console_start();
+
+	relay_run(&args);
+	relay_console_stop();
+	relay_ctl_stop();
 	printf("svq-relay: final statistics\n");
-	relay_stats_print(stdout, ports, args.nb_ports);
-	exit_code = EXIT_SUCCESS;
-	for (p = 0; p < args.nb_ports; p++)
-		if (args.ports[p].state_out[0] != '\0' &&
-				relay_save_state(ports[p], args.ports[p].state_out) < 0)
-			exit_code = EXIT_FAILURE;
+	relay_stats_print(stdout);
+	exit_code = relay_cmd_fini(true) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 out:
-	for (p = 0; p < args.nb_ports; p++)
-		svq_port_destroy(ports[p]);
+	relay_console_stop();
+	relay_ctl_stop();
+	relay_cmd_fini(false);	/* what is left after an error */
 	svq_workers_stop();
 	rte_eal_cleanup();
 	return exit_code;

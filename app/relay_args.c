@@ -13,8 +13,6 @@
 #include "relay_args.h"
 #include "svq_port.h"
 
-#define RELAY_DEFAULT_DEVICE "sim,mode=loopback"
-
 enum {
 	OPT_VHOST = 256,
 	OPT_DEVICE,
@@ -22,6 +20,8 @@ enum {
 	OPT_STATS,
 	OPT_DURATION,
 	OPT_HELP,
+	OPT_CMDLINE_FILE,
+	OPT_CONTROL,
 };
 
 static const struct option relay_options[] = {
@@ -31,6 +31,9 @@ static const struct option relay_options[] = {
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "cmdline-file", required_argument, NULL, OPT_CMDLINE_FILE },
+	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -42,10 +45,11 @@ relay_usage(const char *prog)
 		"        [--device SPEC]\n"
 		"        [--vhost ... --device ...] [--lcore-map P:Q[-Q]@LCORE[,...]]\n"
 		"        [--stats SECONDS] [--duration SECONDS]\n"
+		"        [-i] [--cmdline-file FILE] [--control PATH]\n"
 		"  --vhost PATH,...   a port: vhost-user socket (server unless 'client'),\n"
 		"                     queues=N queue pairs (1..%u, default 1),\n"
 		"                     state-in=FILE replay this device state (JSON) when the device starts,\n"
-		"                     state-out=FILE save the device state the guest set at exit\n"
+		"                     state-out=FILE save the device state the guest set at exit (or port del)\n"
 		"  --device SPEC      device behind the last --vhost (default %s):\n",
 		prog, SVQ_MAX_QUEUE_PAIRS, RELAY_DEFAULT_DEVICE);
 	svq_device_drivers_usage(stderr);
@@ -53,7 +57,10 @@ relay_usage(const char *prog)
 		"  --lcore-map MAP    put vrings Q of port P on worker LCORE, e.g. 0:0-1@1,0:2-3@2;\n"
 		"                     default: queue pairs spread over the worker lcores\n"
 		"  --stats SECONDS    print per-queue statistics every SECONDS\n"
-		"  --duration SECONDS stop after SECONDS (default: on SIGINT/SIGTERM)\n");
+		"  --duration SECONDS stop after SECONDS (default: on SIGINT/SIGTERM)\n"
+		"  -i, --interactive  operator console on stdin (prompt 'svq> ', 'help')\n"
+		"  --cmdline-file FILE run the console commands in FILE once started\n"
+		"  --control PATH     JSON control socket (UNIX stream, mode 0600)\n");
 }
 
 static int
@@ -70,28 +77,22 @@ relay_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static int
-relay_parse_vhost(const char *arg, struct relay_args *args)
+int
+relay_parse_port_spec(const char *arg, struct relay_port_args *p,
+		char *err, size_t err_len)
 {
-	struct relay_port_args *p;
 	char buf[PATH_MAX + 64];
 	char *opt, *save = NULL;
 
-	if (args->nb_ports == RELAY_MAX_PORTS) {
-		fprintf(stderr, "error: at most %u --vhost ports\n",
-			RELAY_MAX_PORTS);
-		return -1;
-	}
-	if (rte_strscpy(buf, arg, sizeof(buf)) < 0) {
-		fprintf(stderr, "error: --vhost argument too long\n");
-		return -1;
-	}
-	p = &args->ports[args->nb_ports];
 	memset(p, 0, sizeof(*p));
 	p->queues = 1;
+	if (rte_strscpy(buf, arg, sizeof(buf)) < 0) {
+		snprintf(err, err_len, "--vhost argument too long");
+		return -1;
+	}
 	opt = strtok_r(buf, ",", &save);
 	if (opt == NULL || rte_strscpy(p->path, opt, sizeof(p->path)) < 0) {
-		fprintf(stderr, "error: --vhost needs a socket path\n");
+		snprintf(err, err_len, "--vhost needs a socket path");
 		return -1;
 	}
 	while ((opt = strtok_r(NULL, ",", &save)) != NULL) {
@@ -100,7 +101,7 @@ relay_parse_vhost(const char *arg, struct relay_args *args)
 		if (strncmp(opt, "queues=", 7) == 0) {
 			if (relay_parse_uint(opt + 7, SVQ_MAX_QUEUE_PAIRS, &v) < 0 ||
 					v == 0) {
-				fprintf(stderr, "error: --vhost %s: queues must be 1..%u\n",
+				snprintf(err, err_len, "--vhost %s: queues must be 1..%u",
 					p->path, SVQ_MAX_QUEUE_PAIRS);
 				return -1;
 			}
@@ -109,23 +110,41 @@ relay_parse_vhost(const char *arg, struct relay_args *args)
 			p->client = true;
 		} else if (strncmp(opt, "state-in=", 9) == 0 && opt[9] != '\0') {
 			if (rte_strscpy(p->state_in, opt + 9, sizeof(p->state_in)) < 0) {
-				fprintf(stderr, "error: --vhost %s: state-in path too long\n",
+				snprintf(err, err_len, "--vhost %s: state-in path too long",
 					p->path);
 				return -1;
 			}
 		} else if (strncmp(opt, "state-out=", 10) == 0 && opt[10] != '\0') {
 			if (rte_strscpy(p->state_out, opt + 10, sizeof(p->state_out)) < 0) {
-				fprintf(stderr, "error: --vhost %s: state-out path too long\n",
+				snprintf(err, err_len, "--vhost %s: state-out path too long",
 					p->path);
 				return -1;
 			}
 		} else {
-			fprintf(stderr, "error: --vhost %s: unknown option '%s'\n",
+			snprintf(err, err_len, "--vhost %s: unknown option '%s'",
 				p->path, opt);
 			return -1;
 		}
 	}
 	rte_strscpy(p->device, RELAY_DEFAULT_DEVICE, sizeof(p->device));
+	return 0;
+}
+
+static int
+relay_parse_vhost(const char *arg, struct relay_args *args)
+{
+	char err[PATH_MAX + 128];
+
+	if (args->nb_ports == RELAY_MAX_PORTS) {
+		fprintf(stderr, "error: at most %u --vhost ports\n",
+			RELAY_MAX_PORTS);
+		return -1;
+	}
+	if (relay_parse_port_spec(arg, &args->ports[args->nb_ports], err,
+			sizeof(err)) < 0) {
+		fprintf(stderr, "error: %s\n", err);
+		return -1;
+	}
 	args->nb_ports++;
 	return 0;
 }
@@ -179,7 +198,7 @@ relay_parse_args(int argc, char **argv, struct relay_args *args)
 	memset(args, 0, sizeof(*args));
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", relay_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i", relay_options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_VHOST:
 			if (relay_parse_vhost(optarg, args) < 0)
@@ -213,6 +232,24 @@ relay_parse_args(int argc, char **argv, struct relay_args *args)
 				return -1;
 			}
 			args->duration = v;
+			break;
+		case 'i':
+			args->interactive = true;
+			break;
+		case OPT_CMDLINE_FILE:
+			if (rte_strscpy(args->cmdline_file, optarg,
+					sizeof(args->cmdline_file)) < 0) {
+				fprintf(stderr, "error: --cmdline-file path too long\n");
+				return -1;
+			}
+			break;
+		case OPT_CONTROL:
+			/* sun_path is 108 bytes with the terminating NUL. */
+			if (optarg[0] == '\0' || strlen(optarg) >= 108) {
+				fprintf(stderr, "error: --control needs a socket path of 1..107 bytes\n");
+				return -1;
+			}
+			rte_strscpy(args->control, optarg, sizeof(args->control));
 			break;
 		case OPT_HELP:
 			return -1;

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define RELAY_MAX_PORTS 16
@@ -33,6 +34,9 @@ struct relay_args {
 	unsigned int nb_lcore_map;
 	unsigned int stats_period;	/* seconds, 0: only at exit */
 	unsigned int duration;		/* seconds, 0: until a signal */
+	bool interactive;		/* -i: console on stdin */
+	char cmdline_file[PATH_MAX];	/* console commands to run at start */
+	char control[PATH_MAX];		/* control socket path, "" for none */
 };
 
 /*
@@ -41,5 +45,16 @@ struct relay_args {
  */
 int relay_parse_args(int argc, char **argv, struct relay_args *args);
 void relay_usage(const char *prog);
+
+/*
+ * Parse a --vhost argument, PATH[,queues=N][,client][,state-in=F]
+ * [,state-out=F], into @p p, with the default device. On error write one
+ * line saying what is wrong to @p err and return -1.
+ */
+int relay_parse_port_spec(const char *arg, struct relay_port_args *p,
+		char *err, size_t err_len);
+
+/* The device a --vhost gets without --device. */
+#define RELAY_DEFAULT_DEVICE "sim,mode=loopback"
 
 #endif /* RELAY_ARGS_H */

@@ -1,73 +1,70 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /* Per-queue statistics table, read without locks from the workers'
- * counters. */
+ * counters through the action layer. */
 
 #include <inttypes.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 
-#include "relay_args.h"
+#include "relay_cmd.h"
 #include "relay_stats.h"
-#include "svq_port.h"
 
-#define RELAY_STATS_MAX_VRINGS (2 * SVQ_MAX_QUEUE_PAIRS)
-
-static struct svq_queue_stats relay_prev[RELAY_MAX_PORTS][RELAY_STATS_MAX_VRINGS];
+/* What the previous call saw, to compute rates; a port is known by its
+ * serial, as ids are reused. */
+static struct {
+	uint64_t serial;
+	uint64_t used_chains[RELAY_MAX_VRINGS];
+} relay_prev[RELAY_MAX_PORTS];
 static uint64_t relay_prev_tsc;
 
-static const char *
-relay_state_name(enum svq_queue_state state)
-{
-	switch (state) {
-	case SVQ_QUEUE_RUNNING:
-		return "running";
-	case SVQ_QUEUE_BROKEN:
-		return "BROKEN";
-	default:
-		return "idle";
-	}
-}
-
 void
-relay_stats_print(FILE *f, struct svq_port *const *ports,
-		unsigned int nb_ports)
+relay_stats_print(FILE *f)
 {
+	static struct relay_port_stats st;	/* large: not on the stack */
+	struct relay_port_entry ports[RELAY_MAX_PORTS];
 	uint64_t now = rte_get_tsc_cycles();
 	double secs = relay_prev_tsc ?
 		(double)(now - relay_prev_tsc) / rte_get_tsc_hz() : 0;
-	unsigned int p;
+	unsigned int i, n = relay_port_list(ports, RELAY_MAX_PORTS);
 
-	for (p = 0; p < nb_ports && p < RELAY_MAX_PORTS; p++) {
+	for (i = 0; i < n; i++) {
+		const struct relay_port_entry *e = &ports[i];
+		bool known = relay_prev[e->id].serial == e->serial;
+		char err[RELAY_ERR_LEN];
 		uint16_t qid;
 
-		fprintf(f, "%s %s %s\n", svq_port_name(ports[p]),
-			svq_port_path(ports[p]),
-			svq_port_connected(ports[p]) ? "connected" : "waiting");
+		if (relay_port_stats(e->id, &st, err, sizeof(err)) < 0)
+			continue;	/* deleted meanwhile */
+		fprintf(f, "%s %s %s\n", e->name, e->path,
+			e->connected ? "connected" : "waiting");
 		fprintf(f, "  %-5s %-5s %-8s %12s %14s %12s %14s %8s %8s %6s %10s\n",
 			"vring", "lcore", "state", "avail-chains", "avail-bytes",
 			"used-chains", "used-bytes", "kicks", "calls", "errors",
 			"Mchains/s");
-		for (qid = 0; qid < svq_port_nb_vrings(ports[p]) &&
-				qid < RELAY_STATS_MAX_VRINGS; qid++) {
-			struct svq_queue_stats s, *prev = &relay_prev[p][qid];
-			enum svq_queue_state state;
-			unsigned int lcore;
-			double rate;
+		for (qid = 0; qid < st.nb_vrings; qid++) {
+			const struct relay_queue_view *v = &st.q[qid];
+			uint64_t prev = relay_prev[e->id].used_chains[qid];
+			double rate = 0;
 
-			svq_port_queue_stats(ports[p], qid, &s, &state, &lcore);
-			rate = secs > 0 ? (s.used_chains - prev->used_chains) /
-				secs / 1e6 : 0;
-			fprintf(f, "  %-5u %-5u %-8s %12" PRIu64 " %14" PRIu64
+			/* A clear makes counters go back: no rate then. */
+			if (known && secs > 0 && v->stats.used_chains >= prev)
+				rate = (v->stats.used_chains - prev) / secs / 1e6;
+			fprintf(f, "  %-5u %-5d %-8s %12" PRIu64 " %14" PRIu64
 				" %12" PRIu64 " %14" PRIu64 " %8" PRIu64 " %8" PRIu64
 				" %6" PRIu64 " %10.3f\n",
-				qid, lcore, relay_state_name(state),
-				s.avail_chains, s.avail_bytes, s.used_chains,
-				s.used_bytes, s.device_kicks, s.guest_calls,
-				s.guest_errors + s.device_errors, rate);
-			*prev = s;
+				qid, v->lcore == UINT_MAX ? -1 : (int)v->lcore,
+				v->state == SVQ_QUEUE_BROKEN ? "BROKEN" :
+				relay_queue_state_name(v->state),
+				v->stats.avail_chains, v->stats.avail_bytes,
+				v->stats.used_chains, v->stats.used_bytes,
+				v->stats.device_kicks, v->stats.guest_calls,
+				v->stats.guest_errors + v->stats.device_errors,
+				rate);
+			relay_prev[e->id].used_chains[qid] = v->stats.used_chains;
 		}
+		relay_prev[e->id].serial = e->serial;
 	}
 	fflush(f);
 	relay_prev_tsc = now;

@@ -5,10 +5,10 @@
 
 #include <stdio.h>
 
-struct svq_port;
-
-/* Print every queue of @p ports, with rates since the previous call. */
-void relay_stats_print(FILE *f, struct svq_port *const *ports,
-		unsigned int nb_ports);
+/*
+ * Print every vring of every port, counters since the last "clear port
+ * stats", with rates since the previous call.
+ */
+void relay_stats_print(FILE *f);
 
 #endif /* RELAY_STATS_H */

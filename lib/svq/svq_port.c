@@ -1130,3 +1130,121 @@ svq_port_queue_stats(const struct svq_port *port, uint16_t qid,
 	*lcore = q->lcore;
 	return 0;
 }
+
+/* ---- operator interface --------------------------------------------- */
+
+int
+svq_port_get_info(struct svq_port *port, struct svq_port_info *info)
+{
+	struct svq_device *dev = port->dev;
+	struct virtio_net_config config;
+
+	memset(info, 0, sizeof(*info));
+	memset(&config, 0, sizeof(config));
+	pthread_mutex_lock(&port->lock);
+	rte_strscpy(info->device, dev->name, sizeof(info->device));
+	if (dev->driver != NULL)
+		rte_strscpy(info->driver, dev->driver->name,
+			sizeof(info->driver));
+	info->nb_queue_pairs = port->nb_queue_pairs;
+	info->nb_vrings = port->nb_vrings;
+	info->max_ring_size = port->max_ring_size;
+	info->client = port->client;
+	info->connected = port->vid >= 0;
+	info->has_ctrl = port->has_ctrl;
+	info->device_started = port->device_started;
+	info->restore_pending = port->restore_pending;
+	info->device_features = dev->ops->get_features(dev);
+	info->offered_features = port->offered_features;
+	info->guest_features = port->guest_features;
+	if (port->device_started)
+		info->driver_features =
+			port->guest_features & SVQ_PASSTHROUGH_FEATURES;
+	info->device_status = dev->ops->get_status(dev);
+	dev->ops->get_config(dev, &config, 0, sizeof(config));
+	pthread_mutex_unlock(&port->lock);
+
+	memcpy(info->mac, config.mac, sizeof(info->mac));
+	info->link_status = config.status;
+	info->max_virtqueue_pairs = config.max_virtqueue_pairs;
+	info->mtu = config.mtu;
+	info->rss_max_key_size = config.rss_max_key_size;
+	info->rss_max_indirection_table_length =
+		config.rss_max_indirection_table_length;
+	info->supported_hash_types = config.supported_hash_types;
+	return 0;
+}
+
+int
+svq_port_set_name(struct svq_port *port, const char *name)
+{
+	uint16_t qid;
+	int ret = 0;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(port->name))
+		return -EINVAL;
+	pthread_mutex_lock(&port->lock);
+	/* Workers and the data path log with the queue names: only while
+	 * no worker can see the port. */
+	for (qid = 0; qid < port->nb_vrings; qid++)
+		if (port->queues[qid].lcore != SVQ_LCORE_UNSET)
+			ret = -EBUSY;
+	if (ret == 0 && strcmp(port->name, name) != 0) {
+		SVQ_PORT_LOG(port, INFO, "renamed %s", name);
+		rte_strscpy(port->name, name, sizeof(port->name));
+		for (qid = 0; qid < port->nb_vrings; qid++)
+			snprintf(port->queues[qid].name,
+				sizeof(port->queues[qid].name), "%s q%u",
+				port->name, qid);
+	}
+	pthread_mutex_unlock(&port->lock);
+	return ret;
+}
+
+int
+svq_port_move_queue(struct svq_port *port, uint16_t qid, unsigned int lcore)
+{
+	struct svq_queue *q;
+	unsigned int old;
+	uint32_t running;
+	int ret;
+
+	if (qid >= port->nb_vrings || lcore >= RTE_MAX_LCORE ||
+			!rte_lcore_is_enabled(lcore) ||
+			lcore == rte_get_main_lcore())
+		return -EINVAL;
+	q = &port->queues[qid];
+	/* The port lock keeps the vhost-user thread from starting or
+	 * stopping the vring meanwhile: its running flag is ours. */
+	pthread_mutex_lock(&port->lock);
+	old = q->lcore;
+	if (old == lcore) {
+		pthread_mutex_unlock(&port->lock);
+		return 0;
+	}
+	if (old == SVQ_LCORE_UNSET) {
+		ret = svq_worker_add_queue(lcore, q);
+		pthread_mutex_unlock(&port->lock);
+		return ret;
+	}
+	running = __atomic_load_n(&q->running, __ATOMIC_RELAXED);
+	/* Release: pairs with the worker's acquire load; no new burst
+	 * starts on the vring from here. */
+	__atomic_store_n(&q->running, 0, __ATOMIC_RELEASE);
+	/* Removal waits (svq_workers_synchronize) until the old worker has
+	 * finished any burst it was in: its writes to the shadow ring,
+	 * the device vring and the counters are visible to us, hence to
+	 * the new worker after the release below. */
+	svq_worker_remove_queue(q);
+	ret = svq_worker_add_queue(lcore, q);
+	if (ret < 0)
+		svq_worker_add_queue(old, q);	/* the slot it just left */
+	/* Release: the hand-over is complete before the new worker (or the
+	 * old one again) sees the vring running. */
+	__atomic_store_n(&q->running, running, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&port->lock);
+	if (ret == 0)
+		SVQ_PORT_LOG(port, INFO, "q%u: moved from lcore %u to lcore %u%s",
+			qid, old, lcore, running ? " while running" : "");
+	return ret;
+}

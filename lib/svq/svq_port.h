@@ -89,4 +89,61 @@ int svq_port_queue_stats(const struct svq_port *port, uint16_t qid,
 		struct svq_queue_stats *stats, enum svq_queue_state *state,
 		unsigned int *lcore);
 
+/* ---- operator interface ---------------------------------------------- */
+
+/** What a port is and where its device stands, for operators. */
+struct svq_port_info {
+	char device[64];		/**< the device's name */
+	char driver[32];		/**< its driver, e.g. "sim" */
+	uint16_t nb_queue_pairs;
+	uint16_t nb_vrings;		/**< data vrings, then the control vring */
+	uint16_t max_ring_size;		/**< largest guest ring accepted */
+	bool client;			/**< connects instead of listening */
+	bool connected;			/**< a frontend is connected */
+	bool has_ctrl;			/**< the device has a control virtqueue */
+	bool device_started;		/**< the device is DRIVER_OK */
+	bool restore_pending;		/**< a state waits to be replayed */
+	uint64_t device_features;	/**< offered by the device */
+	uint64_t offered_features;	/**< offered by the relay to the guest */
+	uint64_t guest_features;	/**< negotiated with the guest, else 0 */
+	uint64_t driver_features;	/**< accepted for the device, else 0 */
+	uint8_t device_status;		/**< VIRTIO_CONFIG_S_* */
+	/* The device's config space (struct virtio_net_config). */
+	uint8_t mac[6];
+	uint16_t link_status;		/**< VIRTIO_NET_S_* */
+	uint16_t max_virtqueue_pairs;
+	uint16_t mtu;
+	uint8_t rss_max_key_size;
+	uint16_t rss_max_indirection_table_length;
+	uint32_t supported_hash_types;
+};
+
+/**
+ * Describe @p port. Takes the port lock and reads the device's status and
+ * config: control threads only.
+ * @return 0.
+ */
+int svq_port_get_info(struct svq_port *port, struct svq_port_info *info);
+
+/**
+ * Rename @p port (its log lines and svq_port_name()), e.g. to the id the
+ * application gives it. Only before its vrings are given to lcores.
+ * @return 0, -EINVAL for an empty or too long name, -EBUSY if too late.
+ */
+int svq_port_set_name(struct svq_port *port, const char *name);
+
+/**
+ * Move vring @p qid to the worker on @p lcore, live. The vring is paused
+ * with its running flag, taken from its worker once no worker can be
+ * inside it, given to the new worker and resumed. The shadow ring, the
+ * device vring and every buffer in flight stay where they are, so no
+ * buffer is lost or repeated. Control threads only; callers serialise
+ * changes to the lcore placement (this and svq_port_set_lcore()).
+ *
+ * @return 0, -EINVAL for no such vring or not a worker lcore, -ENOSPC if
+ *   that worker polls too many vrings already (the vring stays put).
+ */
+int svq_port_move_queue(struct svq_port *port, uint16_t qid,
+		unsigned int lcore);
+
 #endif /* SVQ_PORT_H */
