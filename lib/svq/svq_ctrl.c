@@ -65,7 +65,7 @@ svq_ctrl_fault(struct svq_ctrl *c, enum svq_shadow_fault fault,
 		c->stats->guest_errors++;
 	else
 		c->stats->device_errors++;
-	SVQ_LOG(vring, ERR, "%s: %s %s (%u); control queue stopped until reset",
+	SVQ_LOG(cvq, ERR, "%s: %s %s (%u); control queue stopped until reset",
 		c->name, fault == SVQ_FAULT_GUEST ? "guest" : "device", what,
 		value);
 }
@@ -388,7 +388,7 @@ svq_ctrl_finish_pending(struct svq_ctrl *c)
 		rte_spinlock_unlock(c->state_lock);
 	} else {
 		status = VIRTIO_NET_ERR;
-		SVQ_LOG(vring, INFO, "%s: device refused %s", c->name,
+		SVQ_LOG(cvq, INFO, "%s: device refused %s", c->name,
 			svq_cvq_cmd_name(c->pending_cmd.class, c->pending_cmd.cmd));
 	}
 	c->pending = false;
@@ -431,7 +431,7 @@ svq_ctrl_take_next(struct svq_ctrl *c)
 		/* The guest chooses how often this happens: the counter is
 		 * exact, the log says the first few and then one in 1000. */
 		if (c->stats->guest_errors < 10 || c->stats->guest_errors % 1000 == 0)
-			SVQ_LOG(vring, INFO, "%s: refused command %u/%u: %s (%" PRIu64 " refused)",
+			SVQ_LOG(cvq, INFO, "%s: refused command %u/%u: %s (%" PRIu64 " refused)",
 				c->name, len > 0 ? c->cmd_copy[0] : 0,
 				len > 1 ? c->cmd_copy[1] : 0, why,
 				c->stats->guest_errors + 1);
@@ -482,7 +482,7 @@ svq_ctrl_guest_stop(struct svq_ctrl *c)
 	}
 	if (c->pending) {
 		/* Given back: offered again after a restart. */
-		SVQ_LOG(vring, WARNING, "%s: device never answered %s; command given back",
+		SVQ_LOG(cvq, WARNING, "%s: device never answered %s; command given back",
 			c->name, svq_cvq_cmd_name(c->pending_cmd.class,
 				c->pending_cmd.cmd));
 		c->guest_last_avail--;

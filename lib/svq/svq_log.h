@@ -15,6 +15,8 @@ extern int svq_logtype_port;	/* svq.port: vhost-user side, port life cycle */
 extern int svq_logtype_vring;	/* svq.vring: shadow virtqueue data path */
 extern int svq_logtype_dev;	/* svq.dev: device backends and their registry */
 extern int svq_logtype_worker;	/* svq.worker: lcore workers */
+extern int svq_logtype_cvq;	/* svq.cvq: control queue, device state, replay */
+extern int svq_logtype_migrate;	/* svq.migrate: dirty logging, device stop, restore */
 
 #define SVQ_LOG(area, level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, svq_logtype_ ## area, \

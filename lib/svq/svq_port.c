@@ -140,6 +140,11 @@ static unsigned int svq_port_next_id;
 	SVQ_LOG(port, level, "%s (%s): " fmt, (port)->name, (port)->path, \
 		##__VA_ARGS__)
 
+/* Port messages about migration: restores, dirty logging, device stops. */
+#define SVQ_PORT_MIGRATE_LOG(port, level, fmt, ...) \
+	SVQ_LOG(migrate, level, "%s (%s): " fmt, (port)->name, (port)->path, \
+		##__VA_ARGS__)
+
 static struct svq_port *
 svq_port_by_vid(int vid)
 {
@@ -215,7 +220,7 @@ svq_port_ctrl_start(struct svq_port *port, uint64_t features)
 		return 0;
 
 	if (port->restore.features != features) {
-		SVQ_PORT_LOG(port, ERR,
+		SVQ_PORT_MIGRATE_LOG(port, ERR,
 			"restore refused: state has features 0x%" PRIx64 ", guest negotiated 0x%" PRIx64 "; data vrings stay off",
 			port->restore.features, features);
 		port->restore_failed = true;
@@ -224,17 +229,17 @@ svq_port_ctrl_start(struct svq_port *port, uint64_t features)
 	start = rte_get_tsc_cycles();
 	ret = svq_ctrl_replay(port->ctrl, &port->restore, &failed);
 	if (ret < 0) {
-		SVQ_PORT_LOG(port, ERR, "restore failed: %s",
+		SVQ_PORT_MIGRATE_LOG(port, ERR, "restore failed: %s",
 			ret == -EIO ? "device answered VIRTIO_NET_ERR" :
 			strerror(-ret));
 		if (ret == -EIO && failed[0] != '\0')
-			SVQ_PORT_LOG(port, ERR, "restore failed at %s; data vrings stay off",
+			SVQ_PORT_MIGRATE_LOG(port, ERR, "restore failed at %s; data vrings stay off",
 				failed);
 		port->restore_failed = true;
 		return ret;
 	}
 	port->restore_pending = false;
-	SVQ_PORT_LOG(port, INFO, "restored device state: %d commands in %.1f us",
+	SVQ_PORT_MIGRATE_LOG(port, INFO, "restored device state: %d commands in %.1f us",
 		ret, (double)(rte_get_tsc_cycles() - start) * 1e6 /
 		rte_get_tsc_hz());
 	return 0;
@@ -368,7 +373,7 @@ svq_port_dirty_log(struct svq_port *port, const struct rte_vhost_vring *vring,
 			base == 0 || size < sizeof(uint64_t))
 		return;
 	if (base % sizeof(uint64_t) != 0) {
-		SVQ_PORT_LOG(port, ERR, "dirty log not 8-byte aligned; not logging");
+		SVQ_PORT_MIGRATE_LOG(port, ERR, "dirty log not 8-byte aligned; not logging");
 		return;
 	}
 	log->bitmap = (uint64_t *)(uintptr_t)base;
@@ -534,13 +539,13 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 		dev->ops->get_vring_base(dev, qid, &device_base);
 		lost = svq_shadow_stop(&q->vq, device_base);
 		if (lost != 0)
-			SVQ_PORT_LOG(port, WARNING, "q%u: %d buffers not returned",
+			SVQ_PORT_MIGRATE_LOG(port, WARNING, "q%u: %d buffers not returned",
 				qid, lost);
 		if (port->vid >= 0)
 			rte_vhost_set_vring_base(port->vid, qid,
 					q->vq.guest_last_avail, q->vq.guest_used);
 		q->started = false;
-		SVQ_PORT_LOG(port, INFO, "q%u: stopped at avail %u used %u",
+		SVQ_PORT_MIGRATE_LOG(port, INFO, "q%u: stopped at avail %u used %u",
 			qid, q->vq.guest_last_avail, q->vq.guest_used);
 	}
 }

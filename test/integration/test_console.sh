@@ -271,6 +271,7 @@ if "port 0 (port0)" not in buf[start:]:
 # two workers while it does.
 g1 = guest("guest1", sock, 2)
 g1.stdin.write("mac set 52:54:00:aa:bb:01\nvlan add 100\nvlan add 200\n"
+               "set probe_timeout 5000\n"
                f"loop all {FRAMES}\necho loop-finished\n")
 guest_line("guest1", "ready ")
 workers = [int(x) for x in sys.argv[6].split(",")]
@@ -310,7 +311,7 @@ if saved != state:
 # Hot add: a second guest streams through the new port; hot del.
 check(f"port add {sock2} sim", f"port 1 added: port1 on {sock2}")
 g2 = guest("guest2", sock2, 1)
-g2.stdin.write("loop 0 20000\necho loop2-finished\n")
+g2.stdin.write("set probe_timeout 5000\nloop 0 20000\necho loop2-finished\n")
 check_loop(guest_line("guest2", "loop pair=0"), 20000)
 check("show port info 1", "connected")
 check("port del 1", f"port 1 deleted ({sock2})")
@@ -326,7 +327,7 @@ check("set lcore-map 0 0 7", "error: lcore 7: not a worker lcore", error=True)
 check("set lcore-map 0 9 1", "error: port 0: no vring 9", error=True)
 check("state load 0 /nonexistent.json", "error: port 0:", error=True)
 check("frobnicate", "Command not found", error=True)
-g1.stdin.write("loop all 20000\necho loop3-finished\n")
+g1.stdin.write("loop all 20000\necho loop3-finished\n")  # timeout set above
 guest_line("guest1", "echo loop3-finished")
 lines = [l for l in open(wdir + "/guest1.log") if l.startswith("loop pair=all")]
 check_loop(lines[-1].strip(), 20000)

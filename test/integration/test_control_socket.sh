@@ -148,7 +148,8 @@ try:
 
     g.stdin.write("mac set 52:54:00:aa:bb:02\nvlan add 7\n"
                   "mac table 02:00:00:00:00:0a 01:00:5e:00:00:01\n"
-                  f"loop all {FRAMES}\necho loop-finished\n")
+                  "set probe_timeout 5000\n"
+               f"loop all {FRAMES}\necho loop-finished\n")
     guest_line("ready ")
     moves = 0
     while "loop pair=all" not in open(wdir + "/guest.log").read():
