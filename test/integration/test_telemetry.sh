@@ -61,6 +61,7 @@ IT_STDIN=$IT_DIR/guest.in it_spawn guest "" timeout 120 "$FRONTEND" \
 exec 3>"$IT_DIR/guest.in"
 IT_LOGS+=("$IT_DIR/replies.txt")
 cat >&3 <<EOF
+set probe_timeout 5000
 mac set 52:54:00:aa:bb:03
 vlan add 10
 vlan add 20
