@@ -4,7 +4,8 @@
 # build-guest.sh OUTDIR
 #
 # Build the e2e test guest: a Debian 12 kernel plus a busybox-static
-# initramfs holding the virtio-net modules, the streamer and /init.
+# initramfs holding the virtio-net modules, the streamer, migcheck (the
+# migration test's streams and memory check) and /init.
 # Outputs (all in OUTDIR):
 #   vmlinuz            kernel image
 #   initramfs.cpio.gz  initramfs
@@ -30,6 +31,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 init_src=$here/init.sh
 streamer_src=$top/test/e2e/guest/streamer.c
+migcheck_src=$top/test/e2e/guest/migcheck.c
 
 # The virtio-net stack. Dependencies are read from each module's .modinfo,
 # so this list only names the roots plus the order we expect.
@@ -99,7 +101,8 @@ kver=${kpkg#linux-image-}
 
 stamp=$( {
 	echo "kernel=$kpkg"
-	sha256sum "$here/build-guest.sh" "$init_src" "$streamer_src" "$busybox" | cut -d' ' -f1
+	sha256sum "$here/build-guest.sh" "$init_src" "$streamer_src" \
+		"$migcheck_src" "$busybox" | cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1)
 stamp="$kpkg $stamp"
 
@@ -219,6 +222,7 @@ done
 
 gcc -static -O2 -Wall -Wextra -o "$work/streamer" "$streamer_src"
 cp "$work/streamer" "$root/bin/streamer"
+gcc -static -O2 -Wall -Wextra -o "$root/bin/migcheck" "$migcheck_src"
 install -m 0755 "$init_src" "$root/init"
 # The kernel opens /dev/console for /init before devtmpfs is mounted;
 # without root we cannot mknod, and /init reopens the console itself.

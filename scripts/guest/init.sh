@@ -8,6 +8,10 @@
 #   svq.ip=10.99.0.2/24 svq.peer=10.99.0.1 svq.pings=100 svq.ping_interval=0.2
 #   svq.stream_bytes=8388608 svq.stream_seed=1 svq.stream_port=5001
 #   svq.link_wait=30
+#   svq.mig=1 svq.mig_rx_port=5101 svq.mig_tx_port=5102 svq.mig_ctl_port=5103
+#   svq.mig_rate=1000 svq.mig_size=512 svq.mig_mem_mb=64
+#   svq.mig_churn_kbps=2048 svq.mig_report_s=2 (the live migration test: run migcheck, see
+#   test/e2e/guest/migcheck.c, until the host stops it)
 # Results go to the serial console as lines starting with "SVQ-RESULT ", and
 # the last one is always "SVQ-RESULT done", so the host can stop waiting.
 # Not "set -e": PID 1 must reach poweroff whatever fails.
@@ -39,6 +43,15 @@ stream_bytes=0
 stream_seed=1
 stream_port=5001
 link_wait=30
+mig=0
+mig_rx_port=5101
+mig_tx_port=5102
+mig_ctl_port=5103
+mig_rate=1000
+mig_size=512
+mig_mem_mb=64
+mig_churn_kbps=2048
+mig_report_s=2
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
@@ -50,6 +63,15 @@ for arg in $(cat /proc/cmdline); do
 	svq.stream_seed=*) stream_seed=${arg#*=} ;;
 	svq.stream_port=*) stream_port=${arg#*=} ;;
 	svq.link_wait=*) link_wait=${arg#*=} ;;
+	svq.mig=*) mig=${arg#*=} ;;
+	svq.mig_rx_port=*) mig_rx_port=${arg#*=} ;;
+	svq.mig_tx_port=*) mig_tx_port=${arg#*=} ;;
+	svq.mig_ctl_port=*) mig_ctl_port=${arg#*=} ;;
+	svq.mig_rate=*) mig_rate=${arg#*=} ;;
+	svq.mig_size=*) mig_size=${arg#*=} ;;
+	svq.mig_mem_mb=*) mig_mem_mb=${arg#*=} ;;
+	svq.mig_churn_kbps=*) mig_churn_kbps=${arg#*=} ;;
+	svq.mig_report_s=*) mig_report_s=${arg#*=} ;;
 	esac
 done
 
@@ -113,6 +135,17 @@ if [ "$stream_bytes" -gt 0 ]; then
 	# streamer prints its own SVQ-RESULT line (or an error one)
 	streamer send "$peer" "$stream_port" "$stream_bytes" "$stream_seed" 60 ||
 		result "stream_status rc=$?"
+fi
+
+if [ "$mig" = 1 ]; then
+	# room for a few seconds of the host's stream while the guest is busy
+	echo 8388608 >/proc/sys/net/core/rmem_max
+	# migcheck prints its own SVQ-RESULT lines; it runs until the host
+	# sends STOP, which may be on another QEMU after a migration
+	migcheck run "$peer" "$mig_rx_port" "$mig_tx_port" "$mig_ctl_port" \
+		rate="$mig_rate" size="$mig_size" mem_mb="$mig_mem_mb" \
+		churn_kbps="$mig_churn_kbps" report_s="$mig_report_s" ||
+		result "migcheck_status rc=$?"
 fi
 
 finish

@@ -20,6 +20,9 @@ E2E_BACKEND_PID=""
 E2E_QEMU_PID=""
 E2E_RECV_PID=""
 E2E_QEMU=${SVQ_E2E_QEMU:-qemu-system-x86_64}
+E2E_PIDS=()		# "name=pid" of further processes, stopped newest first
+E2E_FILE_PREFIXES=()	# further DPDK --file-prefix values to clean up
+E2E_LAST_PID=""		# set by e2e_start_daemon and e2e_qemu_start
 
 e2e_log() {
 	echo "e2e: $*" >&2
@@ -102,10 +105,15 @@ e2e_stop() {
 }
 
 e2e_cleanup() {
-	local rc=$? dir
+	local rc=$? dir prefix i
 
 	trap - EXIT INT TERM HUP
 	[ "$rc" = 0 ] || [ "$rc" = 77 ] || E2E_FAILED=1
+	# processes started with e2e_start_daemon / e2e_qemu_start, newest
+	# first: guests before the backends they are connected to
+	for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do
+		e2e_stop "${E2E_PIDS[i]#*=}" "${E2E_PIDS[i]%%=*}"
+	done
 	# guest first (it holds the vhost-user connection), backend last
 	e2e_stop "$E2E_QEMU_PID" qemu
 	e2e_stop "$E2E_RECV_PID" receiver
@@ -113,12 +121,13 @@ e2e_cleanup() {
 	# the backend is gone, so its TAP is gone too; the namespace is empty
 	[ -z "$E2E_NS" ] || e2e_netns_destroy "$E2E_NS"
 	# a killed DPDK process leaves its hugepage files and runtime dir behind
-	if [ -n "$E2E_FILE_PREFIX" ]; then
+	for prefix in "$E2E_FILE_PREFIX" "${E2E_FILE_PREFIXES[@]}"; do
+		[ -n "$prefix" ] || continue
 		for dir in $(e2e_hugepage_dirs 2>/dev/null); do
-			rm -f "$dir/${E2E_FILE_PREFIX}map_"*
+			rm -f "$dir/${prefix}map_"*
 		done
-		rm -rf "/var/run/dpdk/$E2E_FILE_PREFIX"
-	fi
+		rm -rf "/var/run/dpdk/$prefix"
+	done
 	if [ -n "$E2E_WORK" ]; then
 		if [ "$E2E_FAILED" = 1 ] || [ "$E2E_KEEP" = 1 ]; then
 			e2e_log "logs kept in $E2E_WORK"
@@ -259,11 +268,15 @@ e2e_start_receiver() {
 		test -e "$E2E_WORK/recv.ready"
 }
 
-# e2e_start_qemu SOCK QUEUES MAC KERNEL INITRD APPEND SERIAL_LOG
-# TCG guest with a vhost-user virtio-net NIC (QEMU is the vhost-user client).
-e2e_start_qemu() {
+# e2e_qemu_args SOCK QUEUES MAC KERNEL INITRD APPEND SERIAL_LOG: the command
+# line of a TCG guest with a vhost-user virtio-net NIC (QEMU is the
+# vhost-user client), left in the array E2E_QEMU_ARGS. Optional:
+# E2E_QEMU_MEM guest RAM (default 512M), E2E_NIC_OPTS more NIC properties
+# (",guest_announce=off"), E2E_QMP a QMP socket path.
+E2E_QEMU_ARGS=()
+e2e_qemu_args() {
 	local sock=$1 queues=$2 mac=$3 kernel=$4 initrd=$5 append=$6 serial=$7
-	local nic="virtio-net-pci,netdev=net0,mac=$mac"
+	local nic="virtio-net-pci,netdev=net0,mac=$mac" mem=${E2E_QEMU_MEM:-512M}
 
 	# QEMU 7.2 TCG + vhost-user segfaults in msix_set_vector_notifiers
 	# unless MSI-X is off; the guest falls back to INTx.
@@ -271,19 +284,162 @@ e2e_start_qemu() {
 	# no option ROM: iPXE probing only slows the TCG boot down
 	nic="$nic,romfile="
 	[ "$queues" -le 1 ] || nic="$nic,mq=on"
+	nic="$nic${E2E_NIC_OPTS:-}"
 	# vhost-user needs guest RAM the backend can map: shared memfd
-	"$E2E_QEMU" \
-		-machine q35 -accel tcg -smp 1 -m 512M \
-		-object memory-backend-memfd,id=mem,size=512M,share=on \
-		-numa node,memdev=mem \
-		-chardev "socket,id=chr0,path=$sock" \
-		-netdev "vhost-user,id=net0,chardev=chr0,queues=$queues" \
-		-device "$nic" \
-		-nodefaults -nographic -monitor none -no-reboot \
-		-serial "file:$serial" \
-		-kernel "$kernel" -initrd "$initrd" -append "$append" \
-		</dev/null >"$E2E_WORK/qemu.log" 2>&1 &
+	# shellcheck disable=SC2054 # the commas belong to QEMU arguments
+	E2E_QEMU_ARGS=("$E2E_QEMU"
+		-machine q35 -accel tcg -smp 1 -m "$mem"
+		-object "memory-backend-memfd,id=mem,size=$mem,share=on"
+		-numa node,memdev=mem
+		-chardev "socket,id=chr0,path=$sock"
+		-netdev "vhost-user,id=net0,chardev=chr0,queues=$queues"
+		-device "$nic"
+		-nodefaults -nographic -monitor none -no-reboot
+		-serial "file:$serial"
+		-kernel "$kernel" -initrd "$initrd" -append "$append")
+	[ -z "${E2E_QMP:-}" ] ||
+		E2E_QEMU_ARGS+=(-qmp "unix:$E2E_QMP,server=on,wait=off")
+}
+
+# e2e_start_qemu SOCK QUEUES MAC KERNEL INITRD APPEND SERIAL_LOG
+# TCG guest with a vhost-user virtio-net NIC (QEMU is the vhost-user client).
+e2e_start_qemu() {
+	e2e_qemu_args "$@"
+	"${E2E_QEMU_ARGS[@]}" </dev/null >"$E2E_WORK/qemu.log" 2>&1 &
 	E2E_QEMU_PID=$!
+}
+
+# e2e_qemu_start NAME [EXTRA_ARGS...]: start the command e2e_qemu_args
+# built, plus EXTRA_ARGS (e.g. -incoming URI), logging to NAME.log; the
+# process is tracked for cleanup and its pid left in E2E_LAST_PID.
+e2e_qemu_start() {
+	local name=$1
+	shift
+
+	"${E2E_QEMU_ARGS[@]}" "$@" </dev/null >"$E2E_WORK/$name.log" 2>&1 &
+	E2E_LAST_PID=$!
+	E2E_PIDS+=("$name=$E2E_LAST_PID")
+	e2e_log "$name: pid $E2E_LAST_PID${*:+ ($*)}"
+}
+
+# e2e_ts: copy stdin to stdout, each line prefixed with the wall-clock time
+# (seconds.microseconds) it arrived, to line logs up with QMP events. It
+# sleeps in read() and asks for a real-time priority, so that busy-polling
+# backends sharing its CPU do not delay the stamps by a time slice.
+e2e_ts() {
+	local rt=()
+
+	command -v chrt >/dev/null && chrt -f 1 true 2>/dev/null && rt=(chrt -f 1)
+	"${rt[@]}" python3 -u -c '
+import sys, time
+for line in sys.stdin:
+    sys.stdout.write("%.6f %s" % (time.time(), line))
+'
+}
+
+# e2e_start_daemon NAME LOG [NS] -- CMD...: start a long-running process
+# (a backend) in the background, inside network namespace NS if given,
+# tracked for cleanup, pid in E2E_LAST_PID. Its output goes to LOG, every
+# line time-stamped (e2e_ts). stdin is a FIFO held open read-write, as in
+# e2e_start_backend. A --file-prefix in CMD is cleaned up at exit.
+e2e_start_daemon() {
+	local name=$1 log=$2 ns="" word fifo
+	shift 2
+	if [ "$1" != -- ]; then
+		ns=$1
+		shift
+	fi
+	shift
+
+	for word in "$@"; do
+		case "$word" in
+		--file-prefix=*) E2E_FILE_PREFIXES+=("${word#--file-prefix=}") ;;
+		esac
+	done
+	fifo=$E2E_WORK/$name.stdin
+	mkfifo "$fifo"
+	e2e_log "$name${ns:+ (in netns $ns)}: $*"
+	[ -z "$ns" ] || set -- ip netns exec "$ns" "$@"
+	# the filter sees EOF and ends when the daemon exits
+	"$@" 0<>"$fifo" > >(e2e_ts >"$log") 2>&1 &
+	E2E_LAST_PID=$!
+	E2E_PIDS+=("$name=$E2E_LAST_PID")
+}
+
+# e2e_track NAME PID: stop PID at cleanup too (newest first).
+e2e_track() {
+	E2E_PIDS+=("$1=$2")
+}
+
+# e2e_wait_exit PID TIMEOUT_S: 0 once PID (our child) has exited.
+e2e_wait_exit() {
+	local pid=$1 i
+
+	for ((i = 0; i < $2 * 5; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null || true
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# e2e_qmp SOCK COMMAND [ARGUMENTS_JSON]: run one QMP command, print its
+# JSON answer; 1 if QEMU refused it or did not answer within 10 s.
+e2e_qmp() {
+	python3 - "$@" <<'PY'
+import json, socket, sys
+path, cmd = sys.argv[1], sys.argv[2]
+args = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+try:
+    s.connect(path)
+    f = s.makefile("rw")
+    f.readline()
+    f.write(json.dumps({"execute": "qmp_capabilities"}) + "\n")
+    f.flush()
+    f.readline()
+    req = {"execute": cmd, "id": 1}
+    if args is not None:
+        req["arguments"] = args
+    f.write(json.dumps(req) + "\n")
+    f.flush()
+    while True:
+        line = f.readline()
+        if not line:
+            sys.exit(1)
+        msg = json.loads(line)
+        if msg.get("id") == 1:
+            print(json.dumps(msg.get("return", msg.get("error"))))
+            sys.exit(0 if "return" in msg else 1)
+except (OSError, ValueError):
+    sys.exit(1)
+PY
+}
+
+# e2e_bridge_create NS BR CIDR: a bridge in NS holding the namespace's
+# address; no STP, so ports forward as soon as they are up.
+e2e_bridge_create() {
+	local ns=$1 br=$2
+
+	ip -n "$ns" link add name "$br" type bridge stp_state 0
+	e2e_netns_addr "$ns" "$br" "$3"
+}
+
+# e2e_bridge_add NS BR IFACE: IFACE (a backend's TAP) joins the bridge.
+# Unknown unicast is not flooded to it: a frame for the guest must reach
+# only the port the guest was last heard on, never queue up in the TAP
+# of a backend whose guest is not running yet (it would arrive there
+# later as a duplicate).
+e2e_bridge_add() {
+	local ns=$1 br=$2 ifc=$3
+
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" || true
+	ip -n "$ns" link set dev "$ifc" master "$br"
+	ip -n "$ns" link set dev "$ifc" type bridge_slave flood off
+	ip -n "$ns" link set dev "$ifc" up
 }
 
 # Result lines are matched anywhere in a line: the BIOS's terminal escapes
