@@ -247,10 +247,7 @@ svq_ctrl_guest_start(struct svq_ctrl *c, const struct svq_ring *guest,
 void
 svq_ctrl_set_log(struct svq_ctrl *c, const struct svq_dirty_log *log)
 {
-	if (log == NULL || log->bitmap == NULL || log->nr_pages == 0)
-		memset(&c->log, 0, sizeof(c->log));
-	else
-		c->log = *log;
+	svq_dirty_log_set(&c->log, log);
 }
 
 /* Write the ack and return the chain to the guest. */

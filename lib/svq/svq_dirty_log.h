@@ -25,6 +25,17 @@ struct svq_dirty_log {
 	uint64_t used_gpa;	/* guest used ring, 0: not logged (no VHOST_VRING_F_LOG) */
 };
 
+/* Take @p src as the log to write, or none: NULL, no bitmap or no pages
+ * all mean "not logging". */
+static inline void
+svq_dirty_log_set(struct svq_dirty_log *dst, const struct svq_dirty_log *src)
+{
+	if (src == NULL || src->bitmap == NULL || src->nr_pages == 0)
+		*dst = (struct svq_dirty_log){ .bitmap = NULL };
+	else
+		*dst = *src;
+}
+
 /* Bits for one bitmap word, gathered before the atomic OR. */
 struct svq_log_acc {
 	uint64_t word;

@@ -315,10 +315,7 @@ svq_shadow_device_wants_kick(struct svq_shadow_vq *vq)
 void
 svq_shadow_set_log(struct svq_shadow_vq *vq, const struct svq_dirty_log *log)
 {
-	if (log == NULL || log->bitmap == NULL || log->nr_pages == 0)
-		memset(&vq->log, 0, sizeof(vq->log));
-	else
-		vq->log = *log;
+	svq_dirty_log_set(&vq->log, log);
 }
 
 /*
