@@ -153,6 +153,23 @@ it_spawn() {
 	IT_PIDS+=("$IT_LAST_PID")
 }
 
+# it_wait_listening PID WHAT SOCKET...: wait up to 20 s until every SOCKET
+# exists; fail naming WHAT if process PID exits first or time runs out.
+it_wait_listening() {
+	local pid=$1 what=$2 sock missing
+	shift 2
+	for _ in $(seq 200); do
+		missing=
+		for sock in "$@"; do
+			[ -S "$sock" ] || missing=$sock
+		done
+		[ -z "$missing" ] && return 0
+		kill -0 "$pid" 2>/dev/null || it_fail "$what exited before creating $missing"
+		sleep 0.1
+	done
+	it_fail "$what did not create $missing in 20 s"
+}
+
 # Starts the backend as the vhost-user server on $IT_SOCK with $1 queue
 # pairs and waits until it listens.
 it_start_backend() {
@@ -182,13 +199,7 @@ it_start_backend() {
 		;;
 	esac
 	IT_BACKEND_PID=$IT_LAST_PID
-	for i in $(seq 200); do
-		[ -S "$IT_SOCK" ] && break
-		kill -0 "$IT_BACKEND_PID" 2>/dev/null ||
-			it_fail "backend ($IT_BACKEND) exited before creating $IT_SOCK"
-		sleep 0.1
-	done
-	[ -S "$IT_SOCK" ] || it_fail "backend ($IT_BACKEND) did not create $IT_SOCK in 20 s"
+	it_wait_listening "$IT_BACKEND_PID" "backend ($IT_BACKEND)" "$IT_SOCK"
 	it_log "backend $IT_BACKEND (pid $IT_BACKEND_PID) listening on $IT_SOCK, $q queue pair(s)"
 }
 

@@ -48,12 +48,7 @@ it_spawn relay "$prefix" "$RELAY" --lcores '0@0,1@1,2@1' --no-pci \
 	--vhost "$IT_SOCK,queues=2" --device sim,queues=2 --control "$CTL"
 RELAY_PID=$IT_LAST_PID
 IT_BACKEND_PID=$RELAY_PID
-for _ in $(seq 200); do
-	[ -S "$CTL" ] && [ -S "$IT_SOCK" ] && break
-	kill -0 "$RELAY_PID" 2>/dev/null || it_fail "the relay exited before listening"
-	sleep 0.1
-done
-[ -S "$CTL" ] || it_fail "no control socket $CTL"
+it_wait_listening "$RELAY_PID" relay "$CTL" "$IT_SOCK"
 
 # ---- 1. permissions ----------------------------------------------------
 

@@ -72,13 +72,7 @@ start_backend() {
 			--stats-period=1 --total-num-mbufs=16384
 	fi
 	BACKEND_PID=$IT_LAST_PID
-	for i in $(seq 200); do
-		[ -S "$sock" ] && break
-		kill -0 "$BACKEND_PID" 2>/dev/null ||
-			it_fail "$name ($IT_BACKEND) exited before creating $sock"
-		sleep 0.1
-	done
-	[ -S "$sock" ] || it_fail "$name ($IT_BACKEND) did not create $sock in 20 s"
+	it_wait_listening "$BACKEND_PID" "$name ($IT_BACKEND)" "$sock"
 	it_log "$name: $IT_BACKEND (pid $BACKEND_PID) on $sock, $QUEUES pairs"
 }
 

@@ -90,12 +90,7 @@ if [ "$IT_BACKEND" = relay ]; then
 		--file-prefix="$prefix" -- --vhost "$IT_SOCK,queues=$QUEUES" \
 		--device "sim,mode=loopback,queues=$SIM_QUEUES"
 	IT_BACKEND_PID=$IT_LAST_PID
-	for _ in $(seq 200); do
-		[ -S "$IT_SOCK" ] && break
-		it_backend_alive || it_fail "the relay exited before listening"
-		sleep 0.1
-	done
-	[ -S "$IT_SOCK" ] || it_fail "the relay did not create $IT_SOCK in 20 s"
+	it_wait_listening "$IT_BACKEND_PID" relay "$IT_SOCK"
 	it_log "relay (pid $IT_BACKEND_PID) on $IT_SOCK: port $QUEUES pairs, sim $SIM_QUEUES"
 else
 	it_start_backend "$QUEUES"

@@ -36,12 +36,7 @@ it_spawn backend "$prefix" "$RELAY" --lcores '0@0,1@1,2@1' --no-pci \
 	--vhost "$sock1" --device sim,mode=loopback,mac=52:54:00:00:00:02 \
 	--lcore-map 0:0-3@1,1:0-1@2 --stats 1
 IT_BACKEND_PID=$IT_LAST_PID
-for _ in $(seq 200); do
-	[ -S "$sock0" ] && [ -S "$sock1" ] && break
-	it_backend_alive || it_fail "relay exited before creating its sockets"
-	sleep 0.1
-done
-[ -S "$sock0" ] && [ -S "$sock1" ] || it_fail "relay did not create both sockets"
+it_wait_listening "$IT_BACKEND_PID" relay "$sock0" "$sock1"
 
 pids=()
 for p in 0 1; do

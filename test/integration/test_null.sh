@@ -32,12 +32,7 @@ it_spawn backend "$prefix" "$RELAY" -l "$IT_BACKEND_LCORES" --no-pci \
 	--file-prefix="$prefix" -- --vhost "$IT_SOCK" \
 	--device "sim,mode=null,queues=1,rate=$RATE,size=$SIZE"
 IT_BACKEND_PID=$IT_LAST_PID
-for _ in $(seq 200); do
-	[ -S "$IT_SOCK" ] && break
-	it_backend_alive || it_fail "the relay exited before listening"
-	sleep 0.1
-done
-[ -S "$IT_SOCK" ] || it_fail "the relay did not create $IT_SOCK"
+it_wait_listening "$IT_BACKEND_PID" relay "$IT_SOCK"
 
 frame=$(printf 'ffffffffffff0253565100010800%0100d' 0)
 log=$IT_DIR/frontend.log

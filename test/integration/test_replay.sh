@@ -40,12 +40,7 @@ start_relay() {
 		--file-prefix="$prefix" -- --vhost "$2,queues=$QUEUES$3" \
 		--device "sim,mode=loopback,queues=$QUEUES"
 	RELAY_PID=$IT_LAST_PID
-	for _ in $(seq 200); do
-		[ -S "$2" ] && return 0
-		kill -0 "$RELAY_PID" 2>/dev/null || it_fail "relay $1 exited before listening"
-		sleep 0.1
-	done
-	it_fail "relay $1 did not create $2"
+	it_wait_listening "$RELAY_PID" "relay $1" "$2"
 }
 
 # frontend NAME SOCK [ARGS...] < script

@@ -32,8 +32,7 @@ for signal in INT TERM; do
 		--vhost "$IT_SOCK,queues=2,state-out=$IT_DIR/state.json" \
 		--device sim,mode=loopback,queues=2
 	relay=$IT_LAST_PID
-	for _ in $(seq 200); do [ -S "$IT_SOCK" ] && break; sleep 0.1; done
-	[ -S "$IT_SOCK" ] || it_fail "relay did not listen"
+	it_wait_listening "$relay" relay "$IT_SOCK"
 	# A guest that keeps frames circulating until the relay goes away.
 	it_spawn "guest-$signal" "" "$FRONTEND" --socket "$IT_SOCK" --queues 2 \
 		--mq-start --script "$IT_DIR/traffic.fe"

@@ -39,12 +39,8 @@ it_spawn relay "$prefix" "$RELAY" -l "$IT_BACKEND_LCORES" --no-pci \
 	--file-prefix="$prefix" --log-level='*:warning' -- \
 	--vhost "$IT_SOCK,queues=4" --device sim,queues=4
 IT_BACKEND_PID=$IT_LAST_PID
-for _ in $(seq 200); do
-	[ -S "$IT_SOCK" ] && [ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] && break
-	it_backend_alive || it_fail "the relay exited before listening"
-	sleep 0.1
-done
-[ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] || it_fail "no telemetry socket for --file-prefix $prefix"
+it_wait_listening "$IT_BACKEND_PID" relay "$IT_SOCK" \
+	"/var/run/dpdk/$prefix/dpdk_telemetry.v2"
 
 # tel CMD...: one dpdk-telemetry.py session; prints one JSON reply per line.
 tel() {
