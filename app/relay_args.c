@@ -41,13 +41,15 @@ void
 relay_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [EAL options] -- --vhost PATH[,queues=N][,client][,state-in=F][,state-out=F]\n"
+		"usage: %s [EAL options] -- --vhost PATH[,queues=N][,client][,mode=M][,state-in=F][,state-out=F]\n"
 		"        [--device SPEC]\n"
 		"        [--vhost ... --device ...] [--lcore-map P:Q[-Q]@LCORE[,...]]\n"
 		"        [--stats SECONDS] [--duration SECONDS]\n"
 		"        [-i] [--cmdline-file FILE] [--control PATH]\n"
 		"  --vhost PATH,...   a port: vhost-user socket (server unless 'client'),\n"
 		"                     queues=N queue pairs (1..%u, default 1),\n"
+		"                     mode=always|on-migration shadow the data vrings always (default)\n"
+		"                     or only while a migration logs dirty pages,\n"
 		"                     state-in=FILE replay this device state (JSON) when the device starts,\n"
 		"                     state-out=FILE save the device state the guest set at exit (or port del)\n"
 		"  --device SPEC      device behind the last --vhost (default %s):\n",
@@ -108,6 +110,14 @@ relay_parse_port_spec(const char *arg, struct relay_port_args *p,
 			p->queues = v;
 		} else if (strcmp(opt, "client") == 0) {
 			p->client = true;
+		} else if (strcmp(opt, "mode=always") == 0) {
+			p->mode = SVQ_PORT_MODE_ALWAYS;
+		} else if (strcmp(opt, "mode=on-migration") == 0) {
+			p->mode = SVQ_PORT_MODE_ON_MIGRATION;
+		} else if (strncmp(opt, "mode=", 5) == 0) {
+			snprintf(err, err_len, "--vhost %s: unknown mode '%s' (always or on-migration)",
+				p->path, opt + 5);
+			return -1;
 		} else if (strncmp(opt, "state-in=", 9) == 0 && opt[9] != '\0') {
 			if (rte_strscpy(p->state_in, opt + 9, sizeof(p->state_in)) < 0) {
 				snprintf(err, err_len, "--vhost %s: state-in path too long",

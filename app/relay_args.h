@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "svq_port.h"
+
 #define RELAY_MAX_PORTS 16
 #define RELAY_MAX_LCORE_MAP 256
 
@@ -15,6 +17,7 @@ struct relay_port_args {
 	char path[PATH_MAX];
 	uint16_t queues;
 	bool client;
+	enum svq_port_mode mode;
 	char device[256];	/* device spec, e.g. "sim,mode=loopback" */
 	char state_in[PATH_MAX];	/* restore this device state */
 	char state_out[PATH_MAX];	/* save the device state at exit */

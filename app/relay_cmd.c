@@ -140,6 +140,7 @@ relay_port_create_locked(const struct relay_port_args *pa, unsigned int *id,
 		.path = pa->path,
 		.nb_queue_pairs = pa->queues,
 		.client = pa->client,
+		.mode = pa->mode,
 	};
 	struct relay_port *rp = NULL;
 	char name[16];
@@ -683,13 +684,14 @@ relay_mode_set(unsigned int id, const char *mode, char *err, size_t err_len)
 	rp = relay_port_lookup(id, err, err_len);
 	if (rp == NULL)
 		goto out;
-	if (strcmp(mode, "always") == 0) {
-		ret = 0;	/* what every port does today */
-	} else if (strcmp(mode, "on-migration") == 0) {
-		relay_err(err, err_len,
-			"port %u: mode on-migration is not supported yet (P4); the port stays in mode always",
-			id);
-		ret = -ENOTSUP;
+	if (strcmp(mode, "always") == 0 ||
+			strcmp(mode, "on-migration") == 0) {
+		ret = svq_port_set_mode(rp->port, mode[0] == 'a' ?
+			SVQ_PORT_MODE_ALWAYS : SVQ_PORT_MODE_ON_MIGRATION);
+		if (ret == -ENOTSUP)
+			relay_err(err, err_len,
+				"port %u: its device cannot run on the guest's rings; the port stays in mode always",
+				id);
 	} else {
 		relay_err(err, err_len,
 			"port %u: unknown mode '%s' (always or on-migration)",
@@ -701,13 +703,6 @@ out:
 	return ret;
 }
 
-const char *
-relay_mode_name(unsigned int id)
-{
-	RTE_SET_USED(id);
-	return "always";
-}
-
 /* ---- names for output ----------------------------------------------- */
 
 const char *
@@ -716,6 +711,8 @@ relay_queue_state_name(enum svq_queue_state state)
 	switch (state) {
 	case SVQ_QUEUE_RUNNING:
 		return "running";
+	case SVQ_QUEUE_PASSTHROUGH:
+		return "passthrough";
 	case SVQ_QUEUE_BROKEN:
 		return "broken";
 	default:

@@ -127,10 +127,9 @@ int relay_state_load_json(unsigned int id, const json_t *state,
 
 int relay_lcore_move(unsigned int id, uint16_t qid, unsigned int lcore,
 		char *err, size_t err_len);
-/* "always" is the only mode until P4 brings "on-migration". */
+/* "always" or "on-migration" */
 int relay_mode_set(unsigned int id, const char *mode, char *err,
 		size_t err_len);
-const char *relay_mode_name(unsigned int id);
 
 /* ---- names for output ---- */
 

@@ -74,7 +74,7 @@ static const char relay_help_text[] =
 "  show device <port>                         device status, features, config\n"
 "  show cvq state <port>                      device state the guest set (CVQ)\n"
 "  show cvq json <port>                       the same, as state JSON\n"
-"  set mode <port> always|on-migration        when to shadow (only 'always' until P4)\n"
+"  set mode <port> always|on-migration        shadow always, or only while migrating\n"
 "  set lcore-map <port> <vring> <lcore>       move a vring to another worker, live\n"
 "  state save <port> <file>                   write the device state (JSON)\n"
 "  state load <port> <file>                   replay a state when the device next starts\n"
@@ -131,7 +131,12 @@ print_port_info(unsigned int id)
 	if (info.has_ctrl)
 		out(" (control vring %u)", info.nb_vrings - 1);
 	out(", largest ring: %u\n", info.max_ring_size);
-	out("  mode: %s\n", relay_mode_name(id));
+	out("  mode: %s, %u vrings in passthrough, %" PRIu64 " switches",
+		svq_port_mode_name(info.mode), info.nb_passthrough,
+		info.mode_switches);
+	if (info.mode_switches != 0)
+		out(", the last in %.1f us", info.last_switch_us);
+	out("\n");
 	relay_features_str(info.guest_features, names, sizeof(names));
 	out("  guest features: 0x%" PRIx64 "%s%s\n", info.guest_features,
 		names[0] ? " " : "", names);

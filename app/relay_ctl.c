@@ -261,13 +261,16 @@ m_port_info(const json_t *params, struct relay_ctl_reply *r)
 		json_array_append_new(status_names, json_string(tok));
 	rte_ether_format_addr(mac, sizeof(mac),
 		(const struct rte_ether_addr *)info.mac);
-	r->result = json_pack("{s:i, s:s, s:s, s:b, s:b, s:s, s:i, s:i, s:o, s:i, s:b,"
+	r->result = json_pack("{s:i, s:s, s:s, s:b, s:b, s:s, s:i, s:I, s:f, s:i, s:i, s:o, s:i, s:b,"
 		" s:{s:s, s:s, s:s, s:b, s:i, s:o},"
 		" s:{s:o, s:o, s:o, s:o},"
 		" s:{s:s, s:b, s:i, s:i, s:i, s:i, s:o}}",
 		"port", (int)id, "name", e.name, "path", e.path,
 		"client", info.client, "connected", info.connected,
-		"mode", relay_mode_name(id),
+		"mode", svq_port_mode_name(info.mode),
+		"passthrough_vrings", (int)info.nb_passthrough,
+		"mode_switches", (json_int_t)info.mode_switches,
+		"last_switch_us", info.last_switch_us,
 		"queue_pairs", (int)info.nb_queue_pairs,
 		"vrings", (int)info.nb_vrings,
 		"control_vring", info.has_ctrl ?
@@ -572,7 +575,7 @@ static const struct relay_ctl_method {
 	{ "port.add", m_port_add, "vhost [device]", "add a port: vhost spec as --vhost, device spec as --device" },
 	{ "port.del", m_port_del, "port", "disconnect the guest and remove the port" },
 	{ "lcore.move", m_lcore_move, "port queue lcore", "move a vring to another worker lcore, live" },
-	{ "mode.set", m_mode_set, "port mode", "always (on-migration comes with P4)" },
+	{ "mode.set", m_mode_set, "port mode", "always or on-migration" },
 };
 
 static int

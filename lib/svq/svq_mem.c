@@ -6,6 +6,8 @@
  * so that no sum can wrap.
  */
 
+#include <errno.h>
+
 #include "svq_mem.h"
 
 static const struct svq_mem_region *
@@ -36,6 +38,25 @@ svq_mem_gpa_to_hva(const struct svq_mem_map *map, uint64_t gpa,
 	off = gpa - r->gpa;
 	*len = RTE_MIN(*len, r->size - off);
 	return (void *)(uintptr_t)(r->hva + off);
+}
+
+int
+svq_mem_hva_to_gpa(const struct svq_mem_map *map, const void *hva,
+		uint64_t len, uint64_t *gpa)
+{
+	uint64_t addr = (uintptr_t)hva;
+	uint32_t i;
+
+	for (i = 0; i < map->nregions; i++) {
+		const struct svq_mem_region *r = &map->regions[i];
+
+		if (addr >= r->hva && addr - r->hva < r->size &&
+				len <= r->size - (addr - r->hva)) {
+			*gpa = r->gpa + (addr - r->hva);
+			return 0;
+		}
+	}
+	return -EFAULT;
 }
 
 bool

@@ -45,6 +45,16 @@ struct svq_mem_map {
 void *svq_mem_gpa_to_hva(const struct svq_mem_map *map, uint64_t gpa,
 		uint64_t *len);
 
+/**
+ * Translate a host virtual range back to guest-physical: where the guest
+ * put a ring that librte_vhost mapped for us.
+ *
+ * @return 0 and the address in @p gpa when all of [hva, hva + len) lies in
+ *   one region, -EFAULT otherwise.
+ */
+int svq_mem_hva_to_gpa(const struct svq_mem_map *map, const void *hva,
+		uint64_t len, uint64_t *gpa);
+
 /* Slow path of svq_mem_gpa_range_valid(): ranges spanning regions. */
 bool svq_mem_gpa_range_valid_slow(const struct svq_mem_map *map,
 		uint64_t gpa, uint64_t len);

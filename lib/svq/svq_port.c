@@ -98,6 +98,7 @@ struct svq_port {
 	bool client;
 	struct svq_device *dev;
 	uint64_t offered_features;
+	enum svq_port_mode mode;
 
 	/* Serialises the vhost-user thread and the operator's commands. */
 	pthread_mutex_t lock;
@@ -117,6 +118,12 @@ struct svq_port {
 	bool suspended;			/* stopped by GET_VRING_BASE until a vring is set up again */
 	struct svq_net_state restore;	/* replayed at the next device start */
 	struct svq_ctrl *ctrl;
+
+	/* Mode on-migration: switches between shadow rings and passthrough,
+	 * timed from the first vring stopped to the last one restarted. */
+	uint64_t switch_start;		/* TSC; 0: no switch under way */
+	uint64_t mode_switches;
+	double last_switch_us;
 
 	/* Every vring's shadow ring lives in one memfd, one slot per vring,
 	 * mapped at SVQ_SHADOW_IOVA_BASE in the device: a single region that
@@ -381,6 +388,72 @@ svq_port_dirty_log(struct svq_port *port, const struct rte_vhost_vring *vring,
 	log->used_gpa = vring->log_guest_addr;
 }
 
+/*
+ * Mode on-migration keeps data vrings off the shadow rings until the
+ * frontend logs dirty pages: only the relay can log what the device
+ * writes. The device takes a single base for both indices, so a guest
+ * ring with chains outstanding (a base that lost some) stays shadowed.
+ */
+static bool
+svq_queue_passthrough_wanted(struct svq_port *port, const struct svq_queue *q,
+		uint16_t last_avail, uint16_t last_used)
+{
+	if (port->mode != SVQ_PORT_MODE_ON_MIGRATION || q->ctrl != NULL ||
+			(port->guest_features & (UINT64_C(1) << VHOST_F_LOG_ALL)))
+		return false;
+	if (last_avail != last_used) {
+		SVQ_PORT_LOG(port, WARNING,
+			"q%u: avail %u and used %u differ; shadowed, not passed through",
+			q->qid, last_avail, last_used);
+		return false;
+	}
+	return true;
+}
+
+/* Give the device the guest's own ring, at its guest-physical addresses:
+ * guest memory is mapped in the device at IOVA == GPA. */
+static int
+svq_queue_start_passthrough(struct svq_port *port, struct svq_queue *q,
+		const struct rte_vhost_vring *vring, uint16_t base, bool event_idx)
+{
+	struct svq_device *dev = port->dev;
+	uint64_t desc, avail, used;
+	struct svq_ring guest;
+	int ret;
+
+	/* avail: flags, idx, ring[size], used_event; used: flags, idx,
+	 * ring[size], avail_event */
+	if (svq_mem_hva_to_gpa(&port->mem, vring->desc,
+				sizeof(struct vring_desc) * vring->size, &desc) < 0 ||
+			svq_mem_hva_to_gpa(&port->mem, vring->avail,
+				sizeof(uint16_t) * (3 + vring->size), &avail) < 0 ||
+			svq_mem_hva_to_gpa(&port->mem, vring->used,
+				sizeof(uint16_t) * 3 +
+				sizeof(struct vring_used_elem) * vring->size,
+				&used) < 0) {
+		SVQ_PORT_LOG(port, WARNING,
+			"q%u: ring not inside one guest memory region; shadowed",
+			q->qid);
+		return -EFAULT;
+	}
+	dev->ops->set_vring_num(dev, q->qid, vring->size);
+	dev->ops->set_vring_addr(dev, q->qid, desc, avail, used);
+	dev->ops->set_vring_base(dev, q->qid, base);
+	ret = dev->ops->set_vring_enable(dev, q->qid, true);
+	if (ret < 0) {
+		SVQ_PORT_LOG(port, ERR, "q%u: device refused the guest ring",
+			q->qid);
+		return ret;
+	}
+	guest.desc = vring->desc;
+	guest.avail = vring->avail;
+	guest.used = vring->used;
+	svq_shadow_passthrough_start(&q->vq, &guest, vring->size, base,
+		event_idx, vring->callfd);
+	q->passthrough = true;
+	return 0;
+}
+
 static int
 svq_queue_start(struct svq_port *port, struct svq_queue *q)
 {
@@ -433,6 +506,18 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 		goto running;
 	}
 
+	if (svq_queue_passthrough_wanted(port, q, last_avail, last_used)) {
+		ret = svq_queue_start_passthrough(port, q, &vring, last_used,
+				event_idx);
+		if (ret == 0) {
+			memset(&log, 0, sizeof(log));
+			goto running;
+		}
+		if (ret != -EFAULT)
+			return ret;
+		/* a ring the device cannot address: shadow it */
+	}
+
 	slot = port->shadow_base + (size_t)q->qid * port->shadow_slot;
 	iova = SVQ_SHADOW_IOVA_BASE + (uint64_t)q->qid * port->shadow_slot;
 	ret = svq_shadow_start(&q->vq, &guest, vring.size, slot, &port->mem,
@@ -460,8 +545,9 @@ running:
 	/* Release: the configuration above is visible to the worker before
 	 * it sees the queue running. */
 	__atomic_store_n(&q->running, 1, __ATOMIC_RELEASE);
-	SVQ_PORT_LOG(port, INFO, "q%u: relaying on lcore %u, size %u, avail %u used %u%s",
-		q->qid, q->lcore, vring.size, last_avail, last_used,
+	SVQ_PORT_LOG(port, INFO, "q%u: %s on lcore %u, size %u, avail %u used %u%s",
+		q->qid, q->passthrough ? "passthrough (device on the guest ring)" :
+		"relaying", q->lcore, vring.size, last_avail, last_used,
 		log.bitmap != NULL ? ", logging dirty pages" : "");
 	return 0;
 }
@@ -490,7 +576,9 @@ svq_queues_drain(struct svq_port *port, uint16_t first, uint16_t count)
 			if (!q->started || q->ctrl != NULL)
 				continue;
 			dev->ops->poll(dev, qid);
-			progress |= svq_shadow_forward_used(&q->vq) != 0;
+			progress |= (q->passthrough ?
+				svq_shadow_passthrough_used(&q->vq) :
+				svq_shadow_forward_used(&q->vq)) != 0;
 		}
 		if (!progress)
 			break;
@@ -520,7 +608,8 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 
 	for (qid = first; qid < first + count; qid++) {
 		struct svq_queue *q = &port->queues[qid];
-		uint16_t device_base = q->vq.shadow_avail;
+		uint16_t device_base = q->passthrough ? q->vq.guest_used :
+			q->vq.shadow_avail;
 		int lost;
 
 		if (!q->started)
@@ -537,7 +626,12 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 		}
 		dev->ops->set_vring_enable(dev, qid, false);
 		dev->ops->get_vring_base(dev, qid, &device_base);
-		lost = svq_shadow_stop(&q->vq, device_base);
+		if (q->passthrough) {
+			lost = svq_shadow_passthrough_stop(&q->vq, device_base);
+			q->passthrough = false;
+		} else {
+			lost = svq_shadow_stop(&q->vq, device_base);
+		}
 		if (lost != 0)
 			SVQ_PORT_MIGRATE_LOG(port, WARNING, "q%u: %d buffers not returned",
 				qid, lost);
@@ -560,6 +654,27 @@ svq_queues_restart_ready(struct svq_port *port)
 	for (qid = 0; qid < port->nb_vrings; qid++)
 		if (port->queues[qid].ready)
 			svq_queue_start(port, &port->queues[qid]);
+}
+
+/* A switch between shadow rings and passthrough is complete: report it. */
+static void
+svq_port_switch_done(struct svq_port *port)
+{
+	uint16_t qid, passthrough = 0, started = 0;
+
+	for (qid = 0; qid < port->nb_vrings; qid++) {
+		passthrough += port->queues[qid].passthrough;
+		started += port->queues[qid].started &&
+			port->queues[qid].ctrl == NULL;
+	}
+	port->last_switch_us = (double)(rte_get_tsc_cycles() -
+			port->switch_start) * 1e6 / rte_get_tsc_hz();
+	port->switch_start = 0;
+	port->mode_switches++;
+	SVQ_PORT_MIGRATE_LOG(port, INFO,
+		"%u data vrings %s in %.1f us",
+		started, passthrough != 0 ? "back on the guest rings (passthrough)" :
+		"on shadow rings", port->last_switch_us);
 }
 
 static void
@@ -656,8 +771,19 @@ svq_vhost_pre_msg(int vid, void *msg)
 	case SVQ_VHOST_USER_RESET_OWNER:
 		svq_port_disconnect(port);
 		break;
+	case SVQ_VHOST_USER_SET_FEATURES: {
+		uint64_t log_all = UINT64_C(1) << VHOST_F_LOG_ALL;
+
+		/* Migration starts or ends: in mode on-migration the data
+		 * vrings change rings, here and in the post-message hook. */
+		if (port->mode == SVQ_PORT_MODE_ON_MIGRATION &&
+				(svq_vhost_msg_u32(msg, 0) ^ port->guest_features) &
+				log_all)
+			port->switch_start = rte_get_tsc_cycles();
+		svq_queues_stop(port, 0, port->nb_vrings);
+		break;
+	}
 	case SVQ_VHOST_USER_SET_MEM_TABLE:
-	case SVQ_VHOST_USER_SET_FEATURES:
 	case SVQ_VHOST_USER_SET_LOG_BASE:
 	case SVQ_VHOST_USER_SET_LOG_FD:
 		svq_queues_stop(port, 0, port->nb_vrings);
@@ -702,6 +828,8 @@ svq_vhost_post_msg(int vid, void *msg)
 		break;
 	}
 	svq_queues_restart_ready(port);
+	if (port->switch_start != 0)
+		svq_port_switch_done(port);
 	pthread_mutex_unlock(&port->lock);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
@@ -881,6 +1009,11 @@ svq_port_check_device(struct svq_port *port)
 			return -ENOTSUP;
 		}
 	}
+	if (port->mode == SVQ_PORT_MODE_ON_MIGRATION && dev->ops->poll == NULL) {
+		SVQ_PORT_LOG(port, ERR, "device %s cannot run on guest rings: mode on-migration needs a device the relay polls",
+			dev->name);
+		return -ENOTSUP;
+	}
 	port->max_ring_size = RTE_MIN(dev->ops->get_vq_num_max(dev),
 			(uint16_t)SVQ_RING_SIZE_MAX);
 	port->has_ctrl = features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ);
@@ -924,6 +1057,7 @@ svq_port_create(const struct svq_port_params *params)
 	port->vid = -1;
 	port->dev = params->dev;
 	port->client = params->client;
+	port->mode = params->mode;
 	port->nb_queue_pairs = params->nb_queue_pairs;
 	rte_spinlock_init(&port->net_lock);
 	rte_strscpy(port->path, params->path, sizeof(port->path));
@@ -1129,7 +1263,8 @@ svq_port_queue_stats(const struct svq_port *port, uint16_t qid,
 			(q->ctrl != NULL && q->ctrl->fault != SVQ_FAULT_NONE))
 		*state = SVQ_QUEUE_BROKEN;
 	else if (__atomic_load_n(&q->running, __ATOMIC_RELAXED))
-		*state = SVQ_QUEUE_RUNNING;
+		*state = __atomic_load_n(&q->passthrough, __ATOMIC_RELAXED) ?
+			SVQ_QUEUE_PASSTHROUGH : SVQ_QUEUE_RUNNING;
 	else
 		*state = SVQ_QUEUE_IDLE;
 	*lcore = q->lcore;
@@ -1143,6 +1278,7 @@ svq_port_get_info(struct svq_port *port, struct svq_port_info *info)
 {
 	struct svq_device *dev = port->dev;
 	struct virtio_net_config config;
+	uint16_t qid;
 
 	memset(info, 0, sizeof(*info));
 	memset(&config, 0, sizeof(config));
@@ -1159,6 +1295,11 @@ svq_port_get_info(struct svq_port *port, struct svq_port_info *info)
 	info->has_ctrl = port->has_ctrl;
 	info->device_started = port->device_started;
 	info->restore_pending = port->restore_pending;
+	info->mode = port->mode;
+	for (qid = 0; qid < port->nb_vrings; qid++)
+		info->nb_passthrough += port->queues[qid].passthrough;
+	info->mode_switches = port->mode_switches;
+	info->last_switch_us = port->last_switch_us;
 	info->device_features = dev->ops->get_features(dev);
 	info->offered_features = port->offered_features;
 	info->guest_features = port->guest_features;
@@ -1252,4 +1393,40 @@ svq_port_move_queue(struct svq_port *port, uint16_t qid, unsigned int lcore)
 		SVQ_PORT_LOG(port, INFO, "q%u: moved from lcore %u to lcore %u%s",
 			qid, old, lcore, running ? " while running" : "");
 	return ret;
+}
+
+const char *
+svq_port_mode_name(enum svq_port_mode mode)
+{
+	return mode == SVQ_PORT_MODE_ON_MIGRATION ? "on-migration" : "always";
+}
+
+int
+svq_port_set_mode(struct svq_port *port, enum svq_port_mode mode)
+{
+	if (mode == SVQ_PORT_MODE_ON_MIGRATION && port->dev->ops->poll == NULL)
+		return -ENOTSUP;
+	pthread_mutex_lock(&port->lock);
+	if (mode != port->mode) {
+		bool any = false;
+		uint16_t qid;
+
+		for (qid = 0; qid < port->nb_vrings; qid++)
+			any |= port->queues[qid].started &&
+				port->queues[qid].ctrl == NULL;
+		if (any)
+			port->switch_start = rte_get_tsc_cycles();
+		/* Data vrings only: the control vring is always shadowed. */
+		if (port->has_ctrl)
+			svq_queues_stop(port, 0, port->nb_vrings - 1);
+		else
+			svq_queues_stop(port, 0, port->nb_vrings);
+		port->mode = mode;
+		svq_queues_restart_ready(port);
+		if (any)
+			svq_port_switch_done(port);
+		SVQ_PORT_LOG(port, INFO, "mode %s", svq_port_mode_name(mode));
+	}
+	pthread_mutex_unlock(&port->lock);
+	return 0;
 }

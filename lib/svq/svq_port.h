@@ -22,16 +22,28 @@
 struct svq_port;
 struct svq_device;
 
+/** When the vrings go through shadow rings. */
+enum svq_port_mode {
+	/** Always: every buffer passes through the relay. */
+	SVQ_PORT_MODE_ALWAYS,
+	/** While the frontend logs dirty pages (VHOST_F_LOG_ALL) only; the
+	 * device runs on the guest's rings otherwise (passthrough). Needs a
+	 * device polled by the relay (an ops table with poll()). */
+	SVQ_PORT_MODE_ON_MIGRATION,
+};
+
 struct svq_port_params {
 	const char *path;		/**< vhost-user socket path */
 	uint16_t nb_queue_pairs;	/**< 1..SVQ_MAX_QUEUE_PAIRS */
 	bool client;			/**< connect instead of listening */
 	struct svq_device *dev;		/**< owned by the port from now on */
+	enum svq_port_mode mode;
 };
 
 enum svq_queue_state {
 	SVQ_QUEUE_IDLE,		/**< not set up by the guest */
 	SVQ_QUEUE_RUNNING,	/**< relaying */
+	SVQ_QUEUE_PASSTHROUGH,	/**< the device runs on the guest ring */
 	SVQ_QUEUE_BROKEN,	/**< stopped on malformed input */
 };
 
@@ -103,6 +115,10 @@ struct svq_port_info {
 	bool has_ctrl;			/**< the device has a control virtqueue */
 	bool device_started;		/**< the device is DRIVER_OK */
 	bool restore_pending;		/**< a state waits to be replayed */
+	enum svq_port_mode mode;
+	uint16_t nb_passthrough;	/**< vrings the device runs on directly */
+	uint64_t mode_switches;		/**< shadow <-> passthrough switches */
+	double last_switch_us;		/**< how long the last one took */
 	uint64_t device_features;	/**< offered by the device */
 	uint64_t offered_features;	/**< offered by the relay to the guest */
 	uint64_t guest_features;	/**< negotiated with the guest, else 0 */
@@ -145,5 +161,19 @@ int svq_port_set_name(struct svq_port *port, const char *name);
  */
 int svq_port_move_queue(struct svq_port *port, uint16_t qid,
 		unsigned int lcore);
+
+/**
+ * Change when @p port shadows its vrings. Running vrings switch at once:
+ * each is stopped as for GET_VRING_BASE (drained, its base taken) and
+ * restarted in the new way at that base, so no buffer is lost or
+ * repeated. Control threads only.
+ *
+ * @return 0, or -ENOTSUP for SVQ_PORT_MODE_ON_MIGRATION on a device the
+ *   relay does not poll.
+ */
+int svq_port_set_mode(struct svq_port *port, enum svq_port_mode mode);
+
+/** "always" or "on-migration". */
+const char *svq_port_mode_name(enum svq_port_mode mode);
 
 #endif /* SVQ_PORT_H */

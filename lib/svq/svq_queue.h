@@ -23,6 +23,9 @@ struct svq_queue {
 	struct svq_device *dev;
 	struct svq_ctrl *ctrl;	/* the control vring; NULL for data vrings */
 	uint16_t qid;
+	/* The device runs on the guest ring itself (mode on-migration, not
+	 * migrating). Changed only while the queue is not running. */
+	bool passthrough;
 	/* Set by the control path with a release store once the queue is
 	 * configured, cleared before it is torn down; the worker reads it
 	 * with an acquire load before each burst. */
@@ -45,6 +48,11 @@ svq_queue_poll(struct svq_queue *q)
 
 	if (unlikely(q->ctrl != NULL)) {
 		svq_ctrl_poll(q->ctrl);
+		return;
+	}
+	if (q->passthrough) {
+		dev->ops->poll(dev, q->qid);
+		svq_shadow_passthrough_used(vq);
 		return;
 	}
 	if (svq_shadow_forward_avail(vq) != 0 &&

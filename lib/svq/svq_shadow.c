@@ -127,6 +127,18 @@ svq_shadow_forget_inflight(struct svq_shadow_vq *vq)
 	vq->nb_inflight = 0;
 }
 
+static void
+svq_shadow_set_guest(struct svq_shadow_vq *vq, const struct svq_ring *guest,
+		uint16_t last_avail, uint16_t last_used, bool event_idx,
+		int guest_callfd)
+{
+	vq->guest = *guest;
+	vq->guest_last_avail = last_avail;
+	vq->guest_used = last_used;
+	vq->guest_callfd = guest_callfd;
+	vq->event_idx = event_idx;
+}
+
 int
 svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
 		uint16_t size, void *shadow_mem, const struct svq_mem_map *mem,
@@ -142,11 +154,8 @@ svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
 	if (ret < 0)
 		return ret;
 
-	vq->guest = *guest;
-	vq->guest_last_avail = last_avail;
-	vq->guest_used = last_used;
-	vq->guest_callfd = guest_callfd;
-	vq->event_idx = event_idx;
+	svq_shadow_set_guest(vq, guest, last_avail, last_used, event_idx,
+		guest_callfd);
 
 	memset(shadow_mem, 0, svq_shadow_ring_bytes(size));
 	vq->shadow.desc = (struct vring_desc *)base;
@@ -464,4 +473,57 @@ svq_shadow_stop(struct svq_shadow_vq *vq, uint16_t device_last_avail)
 			vq->name, lost);
 	svq_shadow_forget_inflight(vq);
 	return lost;
+}
+
+void
+svq_shadow_passthrough_start(struct svq_shadow_vq *vq,
+		const struct svq_ring *guest, uint16_t size, uint16_t last_used,
+		bool event_idx, int guest_callfd)
+{
+	svq_shadow_set_guest(vq, guest, last_used, last_used, event_idx,
+		guest_callfd);
+	vq->size = size;
+	vq->fault = SVQ_FAULT_NONE;
+	/* No chain is in flight through the relay: each stop forgot them. */
+	vq->nb_inflight = 0;
+}
+
+uint16_t
+svq_shadow_passthrough_used(struct svq_shadow_vq *vq)
+{
+	uint16_t old_used = vq->guest_used, done;
+
+	/* Written by the device on this lcore, in its poll(); the guest may
+	 * scribble on it too, which costs it no more than an interrupt. */
+	vq->guest_used = __atomic_load_n(&vq->guest.used->idx, __ATOMIC_RELAXED);
+	done = vq->guest_used - old_used;
+	if (done == 0)
+		return 0;
+	vq->stats.used_chains += done;
+	svq_guest_call(vq, old_used);
+	return done;
+}
+
+int
+svq_shadow_passthrough_stop(struct svq_shadow_vq *vq,
+		uint16_t device_last_avail)
+{
+	uint16_t in_device;
+
+	svq_shadow_passthrough_used(vq);
+	in_device = device_last_avail - vq->guest_used;
+	if (unlikely(in_device > vq->size)) {
+		SVQ_LOG(vring, ERR,
+			"%s: device base %u is %u past used idx %u; ring size %u",
+			vq->name, device_last_avail, in_device, vq->guest_used,
+			vq->size);
+		vq->guest_last_avail = vq->guest_used;
+		return -EIO;
+	}
+	vq->guest_last_avail = device_last_avail;
+	if (in_device != 0)
+		SVQ_LOG(vring, WARNING,
+			"%s: device stopped with %u chains taken but not completed",
+			vq->name, in_device);
+	return in_device;
 }

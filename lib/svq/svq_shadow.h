@@ -207,4 +207,34 @@ uint16_t svq_shadow_forward_used(struct svq_shadow_vq *vq);
  */
 int svq_shadow_stop(struct svq_shadow_vq *vq, uint16_t device_last_avail);
 
+/*
+ * Passthrough: the device processes the guest ring itself, at IOVA ==
+ * guest-physical address, and the relay keeps only the guest side of the
+ * queue (mode on-migration while no migration runs). A device with poll()
+ * runs on the relay's lcore and cannot interrupt the guest itself, so the
+ * relay follows the guest used index after each poll and interrupts the
+ * guest as its notification suppression asks.
+ */
+
+/** Enter passthrough on a guest ring standing at @p last_used. */
+void svq_shadow_passthrough_start(struct svq_shadow_vq *vq,
+		const struct svq_ring *guest, uint16_t size, uint16_t last_used,
+		bool event_idx, int guest_callfd);
+
+/**
+ * After the device wrote the guest used ring: count its completions and
+ * interrupt the guest if it asks. Called on the lcore that owns the queue.
+ * @return chains the device completed since the last call.
+ */
+uint16_t svq_shadow_passthrough_used(struct svq_shadow_vq *vq);
+
+/**
+ * Leave passthrough once the device stopped: take its vring base as the
+ * guest's next avail entry and the used index it published.
+ * @return the number of chains the device took but never completed, or
+ *   -EIO when its base is impossible (then nothing is rewound).
+ */
+int svq_shadow_passthrough_stop(struct svq_shadow_vq *vq,
+		uint16_t device_last_avail);
+
 #endif /* SVQ_SHADOW_H */

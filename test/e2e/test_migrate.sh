@@ -41,6 +41,9 @@
 #   SVQ_E2E_MIG_AFTER_S (30), SVQ_E2E_MIG_CANCEL (1: run step 1),
 #   SVQ_E2E_MIG_CANCEL_AFTER (5 s), SVQ_E2E_MIG_CANCEL_BANDWIDTH (4M),
 #   SVQ_E2E_MIG_BANDWIDTH (1G), SVQ_E2E_MIG_DOWNTIME_MS (30),
+#   SVQ_E2E_MIG_MODE (always | on-migration: the relays' port mode; with
+#   on-migration both relays run the sim on the guest's rings until QEMU
+#   starts logging, and the cancel must switch relay A back),
 #   SVQ_E2E_MIG_RELAY_HOOKS (0; 1: give svq-migrate the relays' control
 #   sockets, so it moves the device state at a paused switchover),
 #   SVQ_E2E_MIG_H2G_MAX_LOST (unset: no fixed bound on explained loss),
@@ -77,6 +80,7 @@ cancel_bw=${SVQ_E2E_MIG_CANCEL_BANDWIDTH:-4M}
 mig_bw=${SVQ_E2E_MIG_BANDWIDTH:-1G}
 downtime_ms=${SVQ_E2E_MIG_DOWNTIME_MS:-30}
 relay_hooks=${SVQ_E2E_MIG_RELAY_HOOKS:-0}
+mig_mode=${SVQ_E2E_MIG_MODE:-always}
 guest_timeout=${SVQ_E2E_GUEST_TIMEOUT:-300}
 # Per-second relay statistics and guest progress lines: if a stream stalls,
 # they tell whether the guest stopped posting buffers (relay avail-chains
@@ -133,7 +137,7 @@ backend_cmd() {
 		local cmd=("$relay_exe" -l 0-1 --no-pci --file-prefix="svq-mig-$side-$$"
 			--vdev "net_tap0,iface=$tap"
 			--log-level=svq.port:debug --log-level=lib.vhost.config:debug --
-			--vhost "$sock,queues=1" --device sim,mode=port,port=net_tap0
+			--vhost "$sock,queues=1,mode=$mig_mode" --device sim,mode=port,port=net_tap0
 			--stats "$stats_s")
 		if [ "$relay_ctl" = 1 ]; then
 			cmd+=(--control "$work/$side.ctl")
@@ -176,7 +180,7 @@ log_fails=()
 # relay_logging LOG: "on" if the relay's last start of vring 0 took the
 # dirty log (LOG_ALL negotiated and a log area given), else "off".
 relay_logging() {
-	if grep 'q0: relaying on lcore' "$1" | tail -n 1 | grep -q 'logging dirty pages'; then
+	if grep -E 'q0: (relaying|passthrough [^:]*) on lcore' "$1" | tail -n 1 | grep -q 'logging dirty pages'; then
 		echo on
 	else
 		echo off
@@ -390,6 +394,19 @@ if [ "$backend" = relay ]; then
 			"$work/backend-$side.log" | head -n 3 || true)
 		[ -z "$bad" ] || log_fails+=("relay ${side^^} logged: $(echo "$bad" | tr '\n' ' ')")
 	done
+	if [ "$mig_mode" = on-migration ]; then
+		# Relay A: on shadow rings at each LOG_ALL, back to the guest
+		# rings after the cancel; relay B: the device on the guest
+		# rings once the destination runs.
+		to_shadow=$(grep -c 'data vrings on shadow rings in' "$work/backend-a.log" || true)
+		back=$(grep -c 'data vrings back on the guest rings' "$work/backend-a.log" || true)
+		want_shadow=$((1 + do_cancel))
+		[ "$to_shadow" -ge "$want_shadow" ] && [ "$back" -ge "$do_cancel" ] ||
+			log_fails+=("relay A switched to shadow rings $to_shadow times (want $want_shadow) and back $back times (want $do_cancel)")
+		grep -q 'passthrough (device on the guest ring)' "$work/backend-b.log" ||
+			log_fails+=("relay B never ran a vring in passthrough")
+		echo "switches:  relay A: $(grep -o 'data vrings [a-z ()]* in [0-9.]* us' "$work/backend-a.log" | sed 's/data vrings //' | paste -sd ';' -)"
+	fi
 fi
 
 # The backends' share of the blackout, from their time-stamped logs

@@ -74,7 +74,9 @@ ERR show cvq state 0	error: port 0: no device state yet (the device never starte
 ERR state save 0 $IT_DIR/none.json	error: port 0: no device state to save (the device never started)
 ERR state load 1 $IT_DIR/one-pair.json	error: port 1: the state does not fit this port
 ERR state load 0 $IT_DIR/missing.json	error: port 0: $IT_DIR/missing.json
-ERR set mode 0 on-migration	error: port 0: mode on-migration is not supported yet (P4)
+set mode 0 on-migration	port 0: mode on-migration
+show port info 0	mode: on-migration, 0 vrings in passthrough
+set mode 0 always	port 0: mode always
 ERR set mode 0 sometimes	error: Bad arguments
 ERR set lcore-map 0 0 0	error: lcore 0: not a worker lcore of this process
 ERR set lcore-map 0 3 1	error: port 0: no vring 3 (it has 0..2)
@@ -321,7 +323,13 @@ check("show port info 1", "error: port 1: no such port", error=True)
 
 # Bad commands: one line each, and the guest streams on.
 check("show port info 9", "error: port 9: no such port", error=True)
-check("set mode 0 on-migration", "not supported yet (P4)", error=True)
+# Mode switches under traffic: the device moves onto the guest rings
+# and back (the streams below check nothing was lost).
+check("set mode 0 on-migration", "port 0: mode on-migration")
+check("show queue stats 0 1", "passthrough")
+check("show port info 0", "mode: on-migration, 4 vrings in passthrough, 1 switches")
+check("set mode 0 always", "port 0: mode always")
+check("show queue stats 0 1", "running")
 check("set mode 0 whenever", "Bad arguments", error=True)
 check("set lcore-map 0 0 7", "error: lcore 7: not a worker lcore", error=True)
 check("set lcore-map 0 9 1", "error: port 0: no vring 9", error=True)
