@@ -5,6 +5,7 @@
  * guest ring or device completion the walker must refuse.
  */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -460,6 +461,71 @@ test_guest_call_event_idx(void)
 	close(fd);
 }
 
+/* Passthrough: the test's device completes @p n chains on the guest ring
+ * itself, as a device running on it does. */
+static void
+passthrough_complete(uint16_t n)
+{
+	while (n-- > 0) {
+		struct vring_used_elem *e =
+			&g.ring.used->ring[g.ring.used->idx & (TG_RING_SIZE - 1)];
+
+		e->id = 0;
+		e->len = 64;
+		__atomic_store_n(&g.ring.used->idx, g.ring.used->idx + 1,
+				__ATOMIC_RELEASE);
+	}
+}
+
+static void
+test_passthrough_used_and_calls(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK);
+
+	tg_init(&g, TG_RING_SIZE);
+	svq_shadow_init(&vq, "test q0");
+	g.ring.used->idx = 100;
+	svq_shadow_passthrough_start(&vq, &g.ring, TG_RING_SIZE, 100, true, fd);
+	CU_ASSERT_EQUAL(svq_shadow_passthrough_used(&vq), 0);
+
+	/* used_event = 101: a call once the used index passes 101 */
+	g.ring.avail->ring[TG_RING_SIZE] = 101;
+	passthrough_complete(1);
+	CU_ASSERT_EQUAL(svq_shadow_passthrough_used(&vq), 1);
+	CU_ASSERT_EQUAL(drain_eventfd(fd), 0);
+	passthrough_complete(3);
+	CU_ASSERT_EQUAL(svq_shadow_passthrough_used(&vq), 3);
+	CU_ASSERT_EQUAL(drain_eventfd(fd), 1);
+	CU_ASSERT_EQUAL(vq.stats.used_chains, 4);
+	CU_ASSERT_EQUAL(vq.stats.guest_calls, 1);
+	CU_ASSERT_EQUAL(vq.stats.avail_chains, 0);
+
+	/* Stop: the device took two chains more than it completed. */
+	passthrough_complete(2);
+	CU_ASSERT_EQUAL(svq_shadow_passthrough_stop(&vq, 108), 2);
+	CU_ASSERT_EQUAL(vq.guest_used, 106);
+	CU_ASSERT_EQUAL(vq.guest_last_avail, 108);
+	svq_shadow_free(&vq);
+	tg_fini(&g);
+	close(fd);
+}
+
+static void
+test_passthrough_stop_impossible_base(void)
+{
+	tg_init(&g, TG_RING_SIZE);
+	svq_shadow_init(&vq, "test q0");
+	svq_shadow_passthrough_start(&vq, &g.ring, TG_RING_SIZE, 0, false, -1);
+	passthrough_complete(3);
+	/* a base behind the used index, or more than a ring ahead of it */
+	CU_ASSERT_EQUAL(svq_shadow_passthrough_stop(&vq, 1), -EIO);
+	CU_ASSERT_EQUAL(vq.guest_last_avail, 3);
+	CU_ASSERT_EQUAL(svq_shadow_passthrough_stop(&vq, 3 + TG_RING_SIZE + 1), -EIO);
+	CU_ASSERT_EQUAL(svq_shadow_passthrough_stop(&vq, 3), 0);
+	svq_shadow_free(&vq);
+	tg_fini(&g);
+}
+
 static void
 test_start_refuses_bad_sizes(void)
 {
@@ -597,6 +663,8 @@ static CU_TestInfo shadow_tests[] = {
 	{ "stop with impossible device base", test_stop_with_impossible_device_base },
 	{ "guest call honours NO_INTERRUPT", test_guest_call_flags },
 	{ "guest call honours EVENT_IDX", test_guest_call_event_idx },
+	{ "passthrough: completions and calls", test_passthrough_used_and_calls },
+	{ "passthrough: stop with impossible base", test_passthrough_stop_impossible_base },
 	{ "start refuses bad ring sizes", test_start_refuses_bad_sizes },
 	{ "dirty log: written bytes only", test_dirty_log_written_bytes_only },
 	{ "dirty log: readable chains, logging off", test_dirty_log_readable_and_off },
