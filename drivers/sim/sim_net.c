@@ -274,10 +274,15 @@ sim_kick(struct svq_device *dev, uint16_t qid)
 }
 
 static int
-sim_dma_map(struct svq_device *dev, uint64_t iova, uint64_t size, void *hva)
+sim_dma_map(struct svq_device *dev, uint64_t iova, uint64_t size, void *hva,
+		int fd, uint64_t fd_offset)
 {
 	struct sim_net *sim = sim_from_dev(dev);
 	uint32_t i;
+
+	/* The device lives in this process: the mapping is all it needs. */
+	RTE_SET_USED(fd);
+	RTE_SET_USED(fd_offset);
 
 	if (size == 0 || iova + size < iova)
 		return -EINVAL;

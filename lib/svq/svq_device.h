@@ -64,8 +64,12 @@ struct svq_device_ops {
 	/** Notify the device of new avail entries. */
 	void (*kick)(struct svq_device *dev, uint16_t qid);
 
+	/** Make [iova, iova + size) of the device's address space the
+	 * memory at @p hva in this process, which is also @p fd from
+	 * @p fd_offset (-1: no file) for a device in another process. The
+	 * device dups what it keeps of @p fd. */
 	int (*dma_map)(struct svq_device *dev, uint64_t iova, uint64_t size,
-			void *hva);
+			void *hva, int fd, uint64_t fd_offset);
 	int (*dma_unmap)(struct svq_device *dev, uint64_t iova, uint64_t size);
 
 	/** Optional, for devices without an execution context of their own

@@ -22,6 +22,8 @@ struct svq_mem_region {
 	uint64_t gpa;		/**< first guest-physical address */
 	uint64_t size;		/**< bytes */
 	uint64_t hva;		/**< where the region is mapped in this process */
+	int fd;			/**< the file it is mapped from, -1: none */
+	uint64_t fd_offset;	/**< where in that file the region starts */
 };
 
 /* vhost-user allows 8 regions without CONFIGURE_MEM_SLOTS, which the

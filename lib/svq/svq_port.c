@@ -181,7 +181,8 @@ svq_port_dma_map_guest(struct svq_port *port, bool map)
 
 		if (map)
 			dev->ops->dma_map(dev, r->gpa, r->size,
-					(void *)(uintptr_t)r->hva);
+					(void *)(uintptr_t)r->hva, r->fd,
+					r->fd_offset);
 		else
 			dev->ops->dma_unmap(dev, r->gpa, r->size);
 	}
@@ -291,7 +292,7 @@ svq_port_device_start(struct svq_port *port)
 	}
 	svq_port_dma_map_guest(port, true);
 	dev->ops->dma_map(dev, SVQ_SHADOW_IOVA_BASE, port->shadow_len,
-			port->shadow_base);
+			port->shadow_base, port->shadow_fd, 0);
 
 	/* A freshly reset device holds the default state. */
 	dev->ops->get_config(dev, &config, 0, sizeof(config));
@@ -357,6 +358,11 @@ svq_port_refresh_mem(struct svq_port *port)
 		port->mem.regions[i].gpa = table->regions[i].guest_phys_addr;
 		port->mem.regions[i].size = table->regions[i].size;
 		port->mem.regions[i].hva = table->regions[i].host_user_addr;
+		/* librte_vhost maps each region's file from offset 0 and
+		 * skips the frontend's mmap_offset. */
+		port->mem.regions[i].fd = table->regions[i].fd;
+		port->mem.regions[i].fd_offset = table->regions[i].host_user_addr -
+			(uint64_t)(uintptr_t)table->regions[i].mmap_addr;
 	}
 	if (port->device_started)
 		svq_port_dma_map_guest(port, true);

@@ -55,8 +55,8 @@ guest_init(struct bench_guest *g, uint16_t size, uint16_t chain)
 	g->mem = aligned_alloc(4096, RTE_ALIGN_CEIL(g->mem_len, 4096));
 	memset(g->mem, 0, g->mem_len);
 	g->map.nregions = 1;
-	g->map.regions[0] = (struct svq_mem_region){ GPA_BASE, g->mem_len,
-		(uintptr_t)g->mem };
+	g->map.regions[0] = (struct svq_mem_region){ .gpa = GPA_BASE,
+		.size = g->mem_len, .hva = (uintptr_t)g->mem, .fd = -1 };
 	g->ring.desc = (struct vring_desc *)g->mem;
 	g->ring.avail = (struct vring_avail *)(g->mem + svq_shadow_avail_offset(size));
 	g->ring.used = (struct vring_used *)(g->mem + svq_shadow_used_offset(size));

@@ -53,9 +53,9 @@ setup(void)
 	dev->ops->set_status(dev, status | VIRTIO_CONFIG_S_FEATURES_OK);
 	tg_init(&g, 64);
 	area = aligned_alloc(4096, RTE_ALIGN_CEIL(svq_ctrl_area_bytes(), 4096));
-	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, TG_GPA_BASE, TG_MEM_SIZE, g.mem), 0);
+	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, TG_GPA_BASE, TG_MEM_SIZE, g.mem, -1, 0), 0);
 	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, AREA_IOVA,
-		RTE_ALIGN_CEIL(svq_ctrl_area_bytes(), 4096), area), 0);
+		RTE_ALIGN_CEIL(svq_ctrl_area_bytes(), 4096), area, -1, 0), 0);
 
 	ctrl = calloc(1, sizeof(*ctrl));
 	memset(&stats, 0, sizeof(stats));

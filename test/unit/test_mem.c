@@ -2,6 +2,8 @@
 
 /* Guest memory map: translation and range validation. */
 
+#include <errno.h>
+
 #include <CUnit/CUnit.h>
 
 #include "svq_mem.h"
@@ -15,9 +17,12 @@ two_adjacent_and_one_apart(void)
 	/* [0x1000,0x2000) [0x2000,0x3000) adjacent; [0x10000,0x11000) apart */
 	struct svq_mem_map m = { .nregions = 3 };
 
-	m.regions[0] = (struct svq_mem_region){ 0x1000, 0x1000, (uintptr_t)backing[0] };
-	m.regions[1] = (struct svq_mem_region){ 0x2000, 0x1000, (uintptr_t)backing[1] };
-	m.regions[2] = (struct svq_mem_region){ 0x10000, 0x1000, (uintptr_t)backing[2] };
+	m.regions[0] = (struct svq_mem_region){ .gpa = 0x1000, .size = 0x1000,
+		.hva = (uintptr_t)backing[0], .fd = -1 };
+	m.regions[1] = (struct svq_mem_region){ .gpa = 0x2000, .size = 0x1000,
+		.hva = (uintptr_t)backing[1], .fd = -1 };
+	m.regions[2] = (struct svq_mem_region){ .gpa = 0x10000, .size = 0x1000,
+		.hva = (uintptr_t)backing[2], .fd = -1 };
 	return m;
 }
 
@@ -73,6 +78,22 @@ test_range_wrap_and_huge(void)
 }
 
 static void
+test_hva_to_gpa(void)
+{
+	struct svq_mem_map m = two_adjacent_and_one_apart();
+	uint64_t gpa = 0;
+
+	CU_ASSERT_EQUAL(svq_mem_hva_to_gpa(&m, &backing[2][16], 64, &gpa), 0);
+	CU_ASSERT_EQUAL(gpa, 0x10010);
+	CU_ASSERT_EQUAL(svq_mem_hva_to_gpa(&m, &backing[1][0], 4096, &gpa), 0);
+	CU_ASSERT_EQUAL(gpa, 0x2000);
+	/* one byte past the region, or before it */
+	CU_ASSERT_EQUAL(svq_mem_hva_to_gpa(&m, &backing[2][16], 4096 - 15, &gpa),
+		-EFAULT);
+	CU_ASSERT_EQUAL(svq_mem_hva_to_gpa(&m, &gpa, 1, &gpa), -EFAULT);
+}
+
+static void
 test_zero_length(void)
 {
 	struct svq_mem_map m = two_adjacent_and_one_apart();
@@ -89,6 +110,7 @@ static CU_TestInfo mem_tests[] = {
 	{ "range validation across regions", test_range_valid },
 	{ "ranges that wrap or overflow", test_range_wrap_and_huge },
 	{ "zero-length and empty map", test_zero_length },
+	{ "host address back to guest-physical", test_hva_to_gpa },
 	CU_TEST_INFO_NULL,
 };
 

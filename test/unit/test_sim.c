@@ -63,10 +63,10 @@ sim_start(uint64_t features)
 	status |= VIRTIO_CONFIG_S_FEATURES_OK;
 	dev->ops->set_status(dev, status);
 	CU_ASSERT_TRUE(dev->ops->get_status(dev) & VIRTIO_CONFIG_S_FEATURES_OK);
-	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, RX_GPA, TG_MEM_SIZE, rx.mem), 0);
-	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, TX_GPA, TG_MEM_SIZE, tx.mem), 0);
+	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, RX_GPA, TG_MEM_SIZE, rx.mem, -1, 0), 0);
+	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, TX_GPA, TG_MEM_SIZE, tx.mem, -1, 0), 0);
 	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, SVQ_SHADOW_IOVA_BASE, 2 * slot,
-			shadow_mem), 0);
+			shadow_mem, -1, 0), 0);
 	setup_vring(&rx_vq, &rx, 0);
 	setup_vring(&tx_vq, &tx, 1);
 	dev->ops->set_status(dev, status | VIRTIO_CONFIG_S_DRIVER_OK);
@@ -260,8 +260,8 @@ test_device_refuses_bad_setup(void)
 	/* features it does not offer */
 	CU_ASSERT_NOT_EQUAL(dev->ops->set_features(dev, UINT64_C(1) << 63), 0);
 	/* overlapping DMA mappings */
-	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, 0x10000, 0x1000, &dev), 0);
-	CU_ASSERT_NOT_EQUAL(dev->ops->dma_map(dev, 0x10800, 0x1000, &dev), 0);
+	CU_ASSERT_EQUAL(dev->ops->dma_map(dev, 0x10000, 0x1000, &dev, -1, 0), 0);
+	CU_ASSERT_NOT_EQUAL(dev->ops->dma_map(dev, 0x10800, 0x1000, &dev, -1, 0), 0);
 	svq_device_destroy(dev);
 
 	/* bad device specs are refused at creation */

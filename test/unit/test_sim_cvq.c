@@ -160,9 +160,9 @@ rig_start_spec(const char *mode, uint16_t pairs, uint64_t features,
 		VIRTIO_CONFIG_S_FEATURES_OK);
 	for (i = 0; i < NB_GUESTS; i++)
 		CU_ASSERT_EQUAL(r.dev->ops->dma_map(r.dev, r.g[i].gpa_base,
-				TG_MEM_SIZE, r.g[i].mem), 0);
+				TG_MEM_SIZE, r.g[i].mem, -1, 0), 0);
 	CU_ASSERT_EQUAL(r.dev->ops->dma_map(r.dev, SVQ_SHADOW_IOVA_BASE,
-			NB_GUESTS * r.slot, r.shadow_mem), 0);
+			NB_GUESTS * r.slot, r.shadow_mem, -1, 0), 0);
 	for (i = 0; i < 2u * r.data_pairs; i++)
 		rig_vring(i, i, false);
 	if (r.has_cvq)
