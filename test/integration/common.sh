@@ -148,7 +148,8 @@ it_spawn() {
 	IT_LOGS+=("$log")
 	[ -n "$prefix" ] && IT_PREFIXES+=("$prefix")
 	echo "+ $*" >"$log"
-	"$@" <"${IT_STDIN:-/dev/null}" >>"$log" 2>&1 &
+	# fd 3 is the script of a frontend (it_fe_start): not for others
+	"$@" <"${IT_STDIN:-/dev/null}" >>"$log" 2>&1 3>&- &
 	IT_LAST_PID=$!
 	IT_PIDS+=("$IT_LAST_PID")
 }
@@ -216,4 +217,66 @@ it_field() {
 		esac
 	done
 	return 1
+}
+
+# it_fe_start NAME FRONTEND ARGS...: start svq-frontend reading its script
+# from a FIFO on fd 3, so a test can look at the backend between steps;
+# output in $IT_DIR/NAME.log (IT_FE_LOG), pid in IT_FE_PID.
+it_fe_start() {
+	local name=$1
+	shift
+	IT_FE_LOG=$IT_DIR/$name.log
+	IT_LOGS+=("$IT_FE_LOG")
+	mkfifo "$IT_DIR/$name.in"
+	timeout 300 "$@" <"$IT_DIR/$name.in" >"$IT_FE_LOG" 2>&1 &
+	IT_FE_PID=$!
+	IT_PIDS+=("$IT_FE_PID")
+	exec 3>"$IT_DIR/$name.in"
+}
+
+# it_fe_step MARK CMD...: run the commands in the frontend, wait (60 s at
+# most) until it printed MARK; fail on any error line.
+it_fe_step() {
+	local mark=$1 i
+	shift
+	printf '%s\n' "$@" "echo $mark" >&3
+	for ((i = 0; i < 600; i++)); do
+		grep -q "^echo $mark\$" "$IT_FE_LOG" && return 0
+		grep -q -e '^error' -e '^setup' "$IT_FE_LOG" &&
+			it_fail "frontend at step $mark: $(grep -m1 -e '^error' -e '^setup' "$IT_FE_LOG")"
+		kill -0 "$IT_FE_PID" 2>/dev/null ||
+			it_fail "frontend exited before step $mark: $(tail -n 3 "$IT_FE_LOG")"
+		sleep 0.1
+	done
+	it_fail "step $mark: no answer from the frontend in 60 s"
+}
+
+# it_fe_end: close the script and wait for the frontend's exit status.
+it_fe_end() {
+	exec 3>&-
+	wait "$IT_FE_PID"
+}
+
+# it_ctl SOCK METHOD JSON_PARAMS: one call on a relay's control socket;
+# prints the result as JSON, or fails with the error's message.
+it_ctl() {
+	python3 - "$@" <<'PY'
+import json, socket, sys
+path, method, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(path)
+s.sendall((json.dumps({"id": 1, "method": method, "params": params}) +
+	   "\n").encode())
+buf = b""
+while not buf.endswith(b"\n"):
+	chunk = s.recv(65536)
+	if not chunk:
+		break
+	buf += chunk
+reply = json.loads(buf)
+if "error" in reply:
+	sys.exit("error: %s" % reply["error"]["message"])
+print(json.dumps(reply["result"]))
+PY
 }

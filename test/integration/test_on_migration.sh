@@ -56,33 +56,10 @@ start_relay() {
 	it_wait_listening "$RELAY_PID" "$name" "$sock" "$ctl"
 }
 
-# ctl SOCK METHOD JSON_PARAMS: one control-socket call, the result as JSON.
-ctl() {
-	python3 - "$@" <<'PY'
-import json, socket, sys
-path, method, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(path)
-s.sendall((json.dumps({"id": 1, "method": method, "params": params}) +
-	   "\n").encode())
-buf = b""
-while not buf.endswith(b"\n"):
-	chunk = s.recv(65536)
-	if not chunk:
-		break
-	buf += chunk
-reply = json.loads(buf)
-if "error" in reply:
-	sys.exit("error: %s" % reply["error"]["message"])
-print(json.dumps(reply["result"]))
-PY
-}
-
 # data_vrings CTL: "STATE AVAIL USED" summed over the data vrings, the
 # state being the one they share ("mixed" if they differ).
 data_vrings() {
-	ctl "$1" port.stats '{"port": 0}' | python3 -c '
+	it_ctl "$1" port.stats '{"port": 0}' | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 qs = [q for q in r["queues"] if q["kind"] != "ctrl"]
@@ -100,27 +77,9 @@ expect_vrings() {
 	VRINGS=$got
 }
 
-# The frontend reads its script from a FIFO, so the test can look at the
-# relay between steps. step MARK CMD...: run the commands, wait for MARK.
-FE_LOG=$IT_DIR/frontend.log
-step() {
-	local mark=$1 i
-	shift
-	printf '%s\n' "$@" "echo $mark" >&3
-	for ((i = 0; i < 600; i++)); do
-		grep -q "^echo $mark\$" "$FE_LOG" && return 0
-		grep -q -e '^error' -e '^setup' "$FE_LOG" &&
-			it_fail "frontend at step $mark: $(grep -m1 -e '^error' -e '^setup' "$FE_LOG")"
-		kill -0 "$FE_PID" 2>/dev/null ||
-			it_fail "frontend exited before step $mark: $(tail -n 3 "$FE_LOG")"
-		sleep 0.1
-	done
-	it_fail "step $mark: no answer from the frontend in 60 s"
-}
-
 check_log() {
 	local line
-	line=$(grep "^log check " "$FE_LOG" | sed -n "${1}p")
+	line=$(grep "^log check " "$IT_FE_LOG" | sed -n "${1}p")
 	[ -n "$line" ] || it_fail "$2: no 'log check' result"
 	[ "$(it_field "$line" missed)" = 0 ] ||
 		it_fail "$2: pages changed and not logged: $line"
@@ -138,54 +97,48 @@ A_PID=$RELAY_PID
 start_relay relay-b "$B_SOCK" "$B_CTL"
 B_PID=$RELAY_PID
 
-mkfifo "$IT_DIR/fe.in"
-IT_LOGS+=("$FE_LOG")
-timeout 300 "$FRONTEND" --socket "$A_SOCK" --queues "$QUEUES" \
-	--connect-timeout 5000 --mq-start <"$IT_DIR/fe.in" >"$FE_LOG" 2>&1 &
-FE_PID=$!
-IT_PIDS+=("$FE_PID")
-exec 3>"$IT_DIR/fe.in"
+it_fe_start frontend "$FRONTEND" --socket "$A_SOCK" --queues "$QUEUES" \
+	--connect-timeout 5000 --mq-start
 
 # ---- 1. passthrough ------------------------------------------------------
-step ready "stream begin all 64-1500" "stream send $FRAMES"
+it_fe_step ready "stream begin all 64-1500" "stream send $FRAMES"
 expect_vrings "$A_CTL" passthrough "1. before any migration"
 read -r _ avail used <<<"$VRINGS"
 [ "$avail" = 0 ] || it_fail "1. $avail chains went through shadow rings in passthrough"
 [ "$used" -ge "$FRAMES" ] || it_fail "1. only $used completions seen for $FRAMES frames"
 
 # ---- 2. logging: shadow rings, page-exact log ------------------------------
-step logging "log start" "log snapshot" "stream send $FRAMES" "log check"
+it_fe_step logging "log start" "log snapshot" "stream send $FRAMES" "log check"
 expect_vrings "$A_CTL" running "2. logging dirty pages"
 check_log 1 "2. logging dirty pages"
 read -r _ avail2 _ <<<"$VRINGS"
 [ "$avail2" -ge "$FRAMES" ] || it_fail "2. only $avail2 chains through shadow rings"
 
 # ---- 3. logging stopped: passthrough again ---------------------------------
-step unlogged "log stop" "stream send $FRAMES"
+it_fe_step unlogged "log stop" "stream send $FRAMES"
 expect_vrings "$A_CTL" passthrough "3. logging stopped"
 read -r _ avail3 _ <<<"$VRINGS"
 [ "$avail3" = "$avail2" ] || it_fail "3. shadow rings still used: avail_chains $avail2 -> $avail3"
 
 # ---- 4. the operator switches modes while the stream runs ------------------
-ctl "$A_CTL" mode.set '{"port": 0, "mode": "always"}' >/dev/null ||
+it_ctl "$A_CTL" mode.set '{"port": 0, "mode": "always"}' >/dev/null ||
 	it_fail "4. mode.set always refused"
-step always "stream send $FRAMES"
+it_fe_step always "stream send $FRAMES"
 expect_vrings "$A_CTL" running "4. mode always"
-ctl "$A_CTL" mode.set '{"port": 0, "mode": "on-migration"}' >/dev/null ||
+it_ctl "$A_CTL" mode.set '{"port": 0, "mode": "on-migration"}' >/dev/null ||
 	it_fail "4. mode.set on-migration refused"
-step back "stream send $FRAMES"
+it_fe_step back "stream send $FRAMES"
 expect_vrings "$A_CTL" passthrough "4. mode on-migration again"
 
 # ---- 5. migrate to relay B --------------------------------------------------
-step migrated "log start" "log snapshot" "stream send $FRAMES" "stop" \
+it_fe_step migrated "log start" "log snapshot" "stream send $FRAMES" "stop" \
 	"log check" "reconnect $B_SOCK mq" "stream send $FRAMES"
 check_log 2 "5. final round after stop"
 expect_vrings "$B_CTL" passthrough "5. destination"
-step done "stream end" "stats" "stop"
-exec 3>&-
-wait "$FE_PID" || it_fail "frontend exited $?: $(grep -m1 '^error' "$FE_LOG")"
+it_fe_step done "stream end" "stats" "stop"
+it_fe_end || it_fail "frontend exited $?: $(grep -m1 '^error' "$IT_FE_LOG")"
 
-line=$(grep '^stream end ' "$FE_LOG")
+line=$(grep '^stream end ' "$IT_FE_LOG")
 [ -n "$line" ] || it_fail "no stream result"
 for key in lost dup corrupt misqueued reordered foreign; do
 	[ "$(it_field "$line" "$key")" = 0 ] || it_fail "stream: $line"
@@ -194,7 +147,7 @@ done
 	it_fail "stream: $line"
 [ "$(it_field "$line" sent)" -ge $((7 * FRAMES)) ] || it_fail "stream: $line"
 it_log "stream across 5 switches and a migration: $line"
-line=$(grep '^reconnect done ' "$FE_LOG")
+line=$(grep '^reconnect done ' "$IT_FE_LOG")
 [ "$(it_field "$line" stuck)" = 0 ] && [ "$(it_field "$line" repeat)" = 0 ] ||
 	it_fail "bases at stop do not match the used rings: $line"
 
