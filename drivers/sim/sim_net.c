@@ -423,25 +423,6 @@ sim_arg_string(const char *key, const char *value, void *opaque)
 }
 
 static int
-sim_arg_mac(const char *key, const char *value, void *opaque)
-{
-	RTE_SET_USED(key);
-	return rte_ether_unformat_addr(value, opaque);
-}
-
-static int
-sim_arg_ulong(const char *key, const char *value, void *opaque)
-{
-	char *end;
-
-	RTE_SET_USED(key);
-	errno = 0;
-	*(unsigned long *)opaque = strtoul(value, &end, 0);
-	return (errno != 0 || end == value || *end != '\0' || value[0] == '-') ?
-		-1 : 0;
-}
-
-static int
 sim_parse_args(const char *args, struct sim_args *a)
 {
 	static const char *const keys[] = {
@@ -461,10 +442,10 @@ sim_parse_args(const char *args, struct sim_args *a)
 	}
 	SIM_KV("mode", sim_arg_mode, a);
 	SIM_KV("port", sim_arg_string, a->port);
-	SIM_KV("mac", sim_arg_mac, &a->mac);
-	SIM_KV("queues", sim_arg_ulong, &a->queues);
-	SIM_KV("rate", sim_arg_ulong, &a->rate);
-	SIM_KV("size", sim_arg_ulong, &a->size);
+	SIM_KV("mac", svq_kvarg_mac, &a->mac);
+	SIM_KV("queues", svq_kvarg_ulong, &a->queues);
+	SIM_KV("rate", svq_kvarg_ulong, &a->rate);
+	SIM_KV("size", svq_kvarg_ulong, &a->size);
 #undef SIM_KV
 	rte_kvargs_free(kv);
 	/* An ethdev spreads received traffic over all its queues, and only

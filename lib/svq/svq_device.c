@@ -7,7 +7,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <rte_ether.h>
 
 #include <rte_string_fns.h>
 
@@ -51,6 +54,25 @@ svq_device_destroy(struct svq_device *dev)
 {
 	if (dev != NULL)
 		dev->ops->destroy(dev);
+}
+
+int
+svq_kvarg_ulong(const char *key, const char *value, void *opaque)
+{
+	char *end;
+
+	RTE_SET_USED(key);
+	errno = 0;
+	*(unsigned long *)opaque = strtoul(value, &end, 0);
+	return (errno != 0 || end == value || *end != '\0' || value[0] == '-') ?
+		-1 : 0;
+}
+
+int
+svq_kvarg_mac(const char *key, const char *value, void *opaque)
+{
+	RTE_SET_USED(key);
+	return rte_ether_unformat_addr(value, opaque);
 }
 
 void

@@ -84,12 +84,38 @@ struct svq_device_ops {
 	void (*destroy)(struct svq_device *dev);
 };
 
+/** What a device reports of itself, from a thread of its own. */
+enum svq_device_event {
+	/** It stopped working (a backend process died): its vrings are
+	 * gone, ops on it fail until it is back. */
+	SVQ_DEVICE_EVENT_LOST,
+	/** It can be started again, from reset. */
+	SVQ_DEVICE_EVENT_BACK,
+};
+
+typedef void (*svq_device_event_cb)(struct svq_device *dev,
+		enum svq_device_event event, void *arg);
+
 /** What every device embeds first. */
 struct svq_device {
 	const struct svq_device_ops *ops;
 	const struct svq_driver *driver;
 	char name[64];
+	/* Set by the device's owner, read by the device's threads. */
+	svq_device_event_cb event_cb;
+	void *event_arg;
 };
+
+/** Called by a device driver from its own thread. */
+static inline void
+svq_device_notify(struct svq_device *dev, enum svq_device_event event)
+{
+	svq_device_event_cb cb = __atomic_load_n(&dev->event_cb,
+			__ATOMIC_ACQUIRE);
+
+	if (cb != NULL)
+		cb(dev, event, dev->event_arg);
+}
 
 /** A device driver: how to make devices of one kind from a spec string. */
 struct svq_driver {
@@ -102,6 +128,11 @@ struct svq_driver {
 };
 
 void svq_driver_register(struct svq_driver *drv);
+
+/* rte_kvargs_process() handlers for drivers' arguments: an unsigned long
+ * (decimal, 0x hex or 0 octal, no sign), a MAC address. @return 0 or -1. */
+int svq_kvarg_ulong(const char *key, const char *value, void *opaque);
+int svq_kvarg_mac(const char *key, const char *value, void *opaque);
 
 #define SVQ_DRIVER_REGISTER(drv) \
 	RTE_INIT(svq_driver_register_ ## drv) \

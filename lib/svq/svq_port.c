@@ -115,6 +115,7 @@ struct svq_port {
 	bool restore_pending;
 	bool restore_failed;		/* refused: device stays off until reset */
 	bool closing;			/* being destroyed: start nothing */
+	bool device_lost;		/* the device went away: start nothing until it is back */
 	bool suspended;			/* stopped by GET_VRING_BASE until a vring is set up again */
 	struct svq_net_state restore;	/* replayed at the next device start */
 	struct svq_ctrl *ctrl;
@@ -473,7 +474,7 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 	bool event_idx;
 	int ret;
 
-	if (q->started || port->closing)
+	if (q->started || port->closing || port->device_lost)
 		return 0;
 	if (rte_vhost_get_vhost_vring(port->vid, q->qid, &vring) != 0 ||
 			vring.desc == NULL || vring.avail == NULL ||
@@ -616,7 +617,7 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 		struct svq_queue *q = &port->queues[qid];
 		uint16_t device_base = q->passthrough ? q->vq.guest_used :
 			q->vq.shadow_avail;
-		int lost;
+		int lost, ret;
 
 		if (!q->started)
 			continue;
@@ -631,10 +632,14 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 			continue;
 		}
 		dev->ops->set_vring_enable(dev, qid, false);
-		dev->ops->get_vring_base(dev, qid, &device_base);
+		ret = dev->ops->get_vring_base(dev, qid, &device_base);
 		if (q->passthrough) {
 			lost = svq_shadow_passthrough_stop(&q->vq, device_base);
 			q->passthrough = false;
+		} else if (ret < 0) {
+			/* a device that vanished: take back what it did not
+			 * complete */
+			lost = svq_shadow_stop_lost(&q->vq);
 		} else {
 			lost = svq_shadow_stop(&q->vq, device_base);
 		}
@@ -1035,6 +1040,34 @@ svq_port_check_device(struct svq_port *port)
 	return 0;
 }
 
+/*
+ * A device that can fail on its own (a backend process) reports it from
+ * its thread. Lost: stop every vring as for a device stop -- the guest's
+ * rings stay valid, chains the device did not complete are given back --
+ * and start nothing until it is back, from reset, at the guest's bases.
+ */
+static void
+svq_port_device_event(struct svq_device *dev, enum svq_device_event event,
+		void *arg)
+{
+	struct svq_port *port = arg;
+
+	pthread_mutex_lock(&port->lock);
+	if (event == SVQ_DEVICE_EVENT_LOST) {
+		SVQ_PORT_LOG(port, ERR, "device %s lost; the guest's vrings wait for it",
+			dev->name);
+		svq_queues_stop(port, 0, port->nb_vrings);
+		svq_port_device_stop(port);
+		port->device_lost = true;
+	} else {
+		port->device_lost = false;
+		SVQ_PORT_LOG(port, INFO, "device %s back; restarting the ready vrings",
+			dev->name);
+		svq_queues_restart_ready(port);
+	}
+	pthread_mutex_unlock(&port->lock);
+}
+
 struct svq_port *
 svq_port_create(const struct svq_port_params *params)
 {
@@ -1073,6 +1106,9 @@ svq_port_create(const struct svq_port_params *params)
 
 	if (svq_port_check_device(port) < 0)
 		goto fail;
+	port->dev->event_arg = port;
+	__atomic_store_n(&port->dev->event_cb, svq_port_device_event,
+			__ATOMIC_RELEASE);
 	port->queues = rte_zmalloc("svq_queues",
 			sizeof(*port->queues) * port->nb_vrings,
 			RTE_CACHE_LINE_SIZE);

@@ -475,6 +475,28 @@ svq_shadow_stop(struct svq_shadow_vq *vq, uint16_t device_last_avail)
 	return lost;
 }
 
+int
+svq_shadow_stop_lost(struct svq_shadow_vq *vq)
+{
+	const uint16_t mask = vq->size - 1;
+	uint16_t i;
+
+	while (svq_shadow_forward_used(vq) != 0)
+		;
+	for (i = 1; i <= vq->nb_inflight; i++) {
+		/* Shared with the device, which may have scribbled on it:
+		 * bounded before use. */
+		uint16_t head = vq->shadow.avail->ring[(vq->shadow_avail - i) & mask];
+
+		if (head >= vq->size || vq->inflight[head].ndescs == 0) {
+			/* completed out of order: which chains it still
+			 * held is unknown */
+			return svq_shadow_stop(vq, vq->shadow_avail);
+		}
+	}
+	return svq_shadow_stop(vq, vq->shadow_avail - vq->nb_inflight);
+}
+
 void
 svq_shadow_passthrough_start(struct svq_shadow_vq *vq,
 		const struct svq_ring *guest, uint16_t size, uint16_t last_used,

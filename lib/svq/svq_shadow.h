@@ -207,6 +207,16 @@ uint16_t svq_shadow_forward_used(struct svq_shadow_vq *vq);
  */
 int svq_shadow_stop(struct svq_shadow_vq *vq, uint16_t device_last_avail);
 
+/**
+ * As svq_shadow_stop() for a device that vanished without saying where it
+ * stopped (a backend process that died): every chain it did not complete
+ * is given back. Right for a device that completes in order, which is
+ * checked: the chains given back must be the last ones forwarded.
+ *
+ * @return the number of chains that could not be given back.
+ */
+int svq_shadow_stop_lost(struct svq_shadow_vq *vq);
+
 /*
  * Passthrough: the device processes the guest ring itself, at IOVA ==
  * guest-physical address, and the relay keeps only the guest side of the
