@@ -87,6 +87,8 @@ struct vu_vq {
 	int kickfd;		/* the relay kicks the backend */
 	int callfd;		/* the backend's calls, never waited on: the
 				 * relay polls and asks for no interrupts */
+	bool configured;	/* the backend has the ring (NUM ... CALL sent,
+				 * no GET_VRING_BASE since) */
 	bool enabled;
 };
 
@@ -264,6 +266,16 @@ vu_send_mem_table(struct vu_net *vu)
 	return ret;
 }
 
+static bool
+vu_can_disable(const struct vu_net *vu)
+{
+	/* Rings can be disabled and enabled again only with protocol
+	 * features (vhost-user spec, "Ring states"); with REPLY_ACK the ack
+	 * says the backend is out of the ring. */
+	return (vu->backend_features & VU_BIT(VU_F_PROTOCOL_FEATURES)) &&
+		vu_has_protocol(vu, VU_PROTOCOL_F_REPLY_ACK);
+}
+
 /* Stop vring @p qid in the backend and learn where it stopped. */
 static int
 vu_vq_stop(struct vu_net *vu, uint16_t qid)
@@ -273,11 +285,12 @@ vu_vq_stop(struct vu_net *vu, uint16_t qid)
 		.size = sizeof(struct vu_vring_state) };
 	int ret = 0;
 
-	if (!vq->enabled)
+	if (!vq->configured)
 		return 0;
-	vq->enabled = false;
-	if (vu->backend_features & VU_BIT(VU_F_PROTOCOL_FEATURES))
+	vq->configured = false;
+	if (vq->enabled && (vu->backend_features & VU_BIT(VU_F_PROTOCOL_FEATURES)))
 		ret = vu_set_state(vu, VU_SET_VRING_ENABLE, qid, 0);
+	vq->enabled = false;
 	/* GET_VRING_BASE stops the vring: the backend has finished with
 	 * every buffer it took once it answers. */
 	msg.payload.state.index = qid;
@@ -365,8 +378,10 @@ vu_disconnect(struct vu_net *vu)
 	if (vu->sock >= 0)
 		close(vu->sock);
 	vu->sock = -1;
-	for (qid = 0; qid < RTE_DIM(vu->vqs); qid++)
+	for (qid = 0; qid < RTE_DIM(vu->vqs); qid++) {
+		vu->vqs[qid].configured = false;
 		vu->vqs[qid].enabled = false;
+	}
 	vu->status = 0;
 	vu->driver_features = 0;
 	vu->mem_sent = false;
@@ -504,10 +519,12 @@ vu_get_vq_num_max(struct svq_device *dev)
 	return VU_VQ_NUM_MAX;
 }
 
+/* A vring whose ring may be set: not in the backend's hands. */
 static struct vu_vq *
 vu_vq_get(struct vu_net *vu, uint16_t qid)
 {
-	return qid < vu->nb_vqs && !vu->vqs[qid].enabled ? &vu->vqs[qid] : NULL;
+	return qid < vu->nb_vqs && !vu->vqs[qid].configured ?
+		&vu->vqs[qid] : NULL;
 }
 
 static int
@@ -556,7 +573,7 @@ vu_get_vring_base(struct svq_device *dev, uint16_t qid, uint16_t *base)
 	if (qid >= vu->nb_vqs)
 		return -EINVAL;
 	pthread_mutex_lock(&vu->lock);
-	if (vu->vqs[qid].enabled)
+	if (vu->vqs[qid].configured)
 		ret = vu_vq_stop(vu, qid);
 	else if (vu->lost)
 		ret = -ENOTCONN;	/* where it stopped died with it */
@@ -575,6 +592,13 @@ vu_vq_start(struct vu_net *vu, uint16_t qid)
 
 	if (!(vu->status & VIRTIO_CONFIG_S_DRIVER_OK) || vq->num == 0)
 		return -EINVAL;
+	if (vq->configured) {
+		/* disabled only: the backend still has the ring */
+		ret = vu_set_state(vu, VU_SET_VRING_ENABLE, qid, 1);
+		if (ret == 0)
+			vq->enabled = true;
+		return ret;
+	}
 	ret = vu_send_mem_table(vu);
 	if (ret == 0)
 		ret = vu_set_state(vu, VU_SET_VRING_NUM, qid, vq->num);
@@ -595,10 +619,29 @@ vu_vq_start(struct vu_net *vu, uint16_t qid)
 		ret = vu_set_vring_fd(vu, VU_SET_VRING_CALL, qid, vq->callfd);
 	/* With PROTOCOL_FEATURES a vring starts disabled (vhost-user spec,
 	 * "Ring states"); without, it starts on its first kick. */
+	if (ret == 0)
+		vq->configured = true;
 	if (ret == 0 && (vu->backend_features & VU_BIT(VU_F_PROTOCOL_FEATURES)))
 		ret = vu_set_state(vu, VU_SET_VRING_ENABLE, qid, 1);
 	if (ret == 0)
 		vq->enabled = true;
+	return ret;
+}
+
+/* Take vring @p qid away from the backend, which keeps the ring: a
+ * disabled ring (vhost-user spec), or a stopped one where rings cannot
+ * be disabled. */
+static int
+vu_vq_disable(struct vu_net *vu, uint16_t qid)
+{
+	struct vu_vq *vq = &vu->vqs[qid];
+	int ret;
+
+	if (!vu_can_disable(vu))
+		return vu_vq_stop(vu, qid);
+	ret = vu_set_state(vu, VU_SET_VRING_ENABLE, qid, 0);
+	if (ret == 0)
+		vq->enabled = false;
 	return ret;
 }
 
@@ -616,7 +659,7 @@ vu_set_vring_enable(struct svq_device *dev, uint16_t qid, bool enable)
 	else if (enable)
 		ret = vu_vq_start(vu, qid);
 	else
-		ret = vu_vq_stop(vu, qid);
+		ret = vu_vq_disable(vu, qid);
 	pthread_mutex_unlock(&vu->lock);
 	return ret;
 }

@@ -106,6 +106,17 @@ svq_ctrl_device_start(struct svq_ctrl *c, struct svq_device *dev,
 	return ret;
 }
 
+void
+svq_ctrl_emulate_start(struct svq_ctrl *c, const struct svq_cvq_limits *limits,
+		void (*pairs_changed)(void *arg), void *arg)
+{
+	c->dev = NULL;
+	c->limits = *limits;
+	c->pending = false;
+	c->pairs_changed = pairs_changed;
+	c->pairs_arg = arg;
+}
+
 /* Queue one command (at @p cmd_off in the area) with the ack byte of
  * @p slot, on descriptors 2 * slot and 2 * slot + 1. */
 static void
@@ -175,7 +186,10 @@ svq_ctrl_replay(struct svq_ctrl *c, const struct svq_net_state *target,
 	bool more = true;
 	int total = 0;
 
-	svq_replay_init(&plan, target);
+	if (c->dev == NULL)
+		more = false;	/* the relay is the device: nothing to send */
+	else
+		svq_replay_init(&plan, target);
 	while (more) {
 		uint16_t n = 0, done = 0, i;
 		uint64_t deadline;
@@ -437,6 +451,17 @@ svq_ctrl_take_next(struct svq_ctrl *c)
 		return;
 	}
 
+	if (c->dev == NULL) {
+		rte_spinlock_lock(c->state_lock);
+		svq_net_state_apply(c->state, &c->pending_cmd);
+		rte_spinlock_unlock(c->state_lock);
+		if (c->pending_cmd.class == VIRTIO_NET_CTRL_MQ &&
+				c->pending_cmd.cmd == VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)
+			c->pairs_changed(c->pairs_arg);
+		svq_ctrl_answer(c, head, ack, ack_gpa, VIRTIO_NET_OK);
+		return;
+	}
+
 	/* The device gets the validated copy, not the guest's buffer. */
 	memcpy(c->area + SVQ_CTRL_CMD_OFF, c->cmd_copy, len);
 	c->pending = true;
@@ -453,7 +478,7 @@ svq_ctrl_poll(struct svq_ctrl *c)
 {
 	if (unlikely(c->fault != SVQ_FAULT_NONE))
 		return;
-	if (c->dev->ops->poll != NULL)
+	if (c->dev != NULL && c->dev->ops->poll != NULL)
 		c->dev->ops->poll(c->dev, c->dev_qid);
 	if (c->pending) {
 		svq_ctrl_finish_pending(c);

@@ -9,7 +9,13 @@
  * a malformed one is answered VIRTIO_NET_ERR by the relay, a valid one is
  * sent to the device on a ring the relay owns, and the relay's state model
  * changes only when the device answers VIRTIO_NET_OK. The same ring carries
- * the replay of a saved state onto a fresh device. Private to lib/svq.
+ * the replay of a saved state onto a fresh device.
+ *
+ * A device without a control virtqueue (a vhost-user backend) has the relay
+ * answer for it: valid commands are acked VIRTIO_NET_OK and change the
+ * model, as QEMU does for such backends, and a change of queue pairs is
+ * handed to the port, which enables or disables the device's vrings.
+ * Private to lib/svq.
  */
 
 #include <stdbool.h>
@@ -45,8 +51,11 @@ struct svq_ctrl {
 	struct svq_dirty_log log;	/* migration: the acks and used ring */
 	enum svq_shadow_fault fault;
 
-	/* Device side: relay memory the device has in its DMA map. */
+	/* Device side: relay memory the device has in its DMA map. NULL
+	 * dev: the relay answers (svq_ctrl_emulate_start()). */
 	struct svq_device *dev;
+	void (*pairs_changed)(void *arg);	/* emulated: on VQ_PAIRS_SET */
+	void *pairs_arg;
 	uint16_t dev_qid;
 	uint8_t *area;
 	uint64_t area_iova;
@@ -86,13 +95,23 @@ int svq_ctrl_device_start(struct svq_ctrl *c, struct svq_device *dev,
 		uint16_t qid, const struct svq_cvq_limits *limits);
 
 /**
+ * Answer the guest's commands in the relay, for a device without a
+ * control vring. @p pairs_changed is called on the worker lcore after
+ * each accepted VQ_PAIRS_SET, to have the port apply it from a control
+ * thread. Control path.
+ */
+void svq_ctrl_emulate_start(struct svq_ctrl *c,
+		const struct svq_cvq_limits *limits,
+		void (*pairs_changed)(void *arg), void *arg);
+
+/**
  * Replay @p target on the device: the planner's commands in batches, every
  * ack checked. Control path, before any data vring runs.
  *
  * @param failed
  *   On -EIO, the name of the command the device refused.
  * @return the number of commands sent, -EIO if one was refused, -ETIMEDOUT
- *   if the device stopped answering.
+ *   if the device stopped answering. Emulated: 0, the model takes @p target.
  */
 int svq_ctrl_replay(struct svq_ctrl *c, const struct svq_net_state *target,
 		const char **failed);

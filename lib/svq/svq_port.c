@@ -36,6 +36,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 
+#include <rte_alarm.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
 #include <rte_string_fns.h>
@@ -76,6 +77,18 @@
 	 (UINT64_C(1) << VIRTIO_NET_F_RSS) | \
 	 (UINT64_C(1) << VIRTIO_NET_F_HASH_REPORT))
 
+/* What the relay offers when it answers the control queue itself, for a
+ * device without one: commands it can track and ack as QEMU does for a
+ * vhost-user backend. Not RSS and hash reports (the device must compute
+ * them) nor GUEST_ANNOUNCE (the relay cannot raise a config interrupt). */
+#define SVQ_EMULATED_CTRL_FEATURES \
+	((UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_RX) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_RX_EXTRA) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_VLAN) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_MAC_ADDR) | \
+	 (UINT64_C(1) << VIRTIO_NET_F_CTRL_GUEST_OFFLOADS))
+
 /* Ring features the relay implements itself toward the guest. */
 #define SVQ_GUEST_RING_FEATURES (UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX)
 
@@ -94,7 +107,8 @@ struct svq_port {
 	char name[16];
 	uint16_t nb_queue_pairs;
 	uint16_t nb_vrings;	/* data vrings, then the control vring */
-	bool has_ctrl;		/* the device has a control virtqueue */
+	bool has_ctrl;		/* the guest gets a control virtqueue */
+	bool emulated_ctrl;	/* answered by the relay: the device has none */
 	bool client;
 	struct svq_device *dev;
 	uint64_t offered_features;
@@ -190,6 +204,70 @@ svq_port_dma_map_guest(struct svq_port *port, bool map)
 }
 
 /*
+ * With the relay answering the control queue, a device's queue pairs are
+ * its enabled vrings: those of the pairs the guest set with VQ_PAIRS_SET
+ * (as QEMU does with SET_VRING_ENABLE for a vhost-user backend). Other
+ * frontends turn pair changes into vring enables themselves.
+ */
+static bool
+svq_port_device_vring_wanted(struct svq_port *port, uint16_t qid)
+{
+	uint16_t pairs;
+
+	if (!port->emulated_ctrl ||
+			!(port->guest_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)))
+		return true;
+	rte_spinlock_lock(&port->net_lock);
+	pairs = port->net.curr_pairs;
+	rte_spinlock_unlock(&port->net_lock);
+	return qid / 2 < pairs;
+}
+
+/* Enable or disable the device's data vrings to match the queue pairs
+ * the guest set. Under the port lock. */
+static void
+svq_port_apply_pairs(struct svq_port *port)
+{
+	struct svq_device *dev = port->dev;
+	uint16_t qid;
+
+	for (qid = 0; qid < 2 * port->nb_queue_pairs; qid++) {
+		struct svq_queue *q = &port->queues[qid];
+		bool want = svq_port_device_vring_wanted(port, qid);
+
+		if (!q->started || q->device_enabled == want)
+			continue;
+		/* No op on a vring a worker may be in (svq_device.h). */
+		__atomic_store_n(&q->running, 0, __ATOMIC_RELEASE);
+		svq_workers_synchronize();
+		if (dev->ops->set_vring_enable(dev, qid, want) == 0)
+			q->device_enabled = want;
+		__atomic_store_n(&q->running, 1, __ATOMIC_RELEASE);
+		SVQ_PORT_LOG(port, INFO, "q%u: device vring %s (queue pairs set by the guest)",
+			qid, q->device_enabled ? "enabled" : "disabled");
+	}
+}
+
+static void
+svq_port_pairs_alarm(void *arg)
+{
+	struct svq_port *port = arg;
+
+	pthread_mutex_lock(&port->lock);
+	if (port->device_started && !port->closing)
+		svq_port_apply_pairs(port);
+	pthread_mutex_unlock(&port->lock);
+}
+
+/* On the control queue's worker: leave the device ops to a control
+ * thread (the EAL's alarm thread). */
+static void
+svq_port_pairs_changed(void *arg)
+{
+	rte_eal_alarm_set(1, svq_port_pairs_alarm, arg);
+}
+
+/*
  * Start the device's control vring on the relay's ring, reset the state
  * model to what a fresh device holds, and replay a pending restore with
  * only the control vring enabled: before any data vring starts.
@@ -206,12 +284,6 @@ svq_port_ctrl_start(struct svq_port *port, uint64_t features)
 	int ret;
 
 	dev->ops->get_config(dev, &config, 0, sizeof(config));
-	/* virtio 1.2, 5.1.2: the device's control vring follows all of ITS
-	 * queue pairs (max_virtqueue_pairs with MQ or RSS, else one), which
-	 * may be more than the port relays. */
-	qid = features & ((UINT64_C(1) << VIRTIO_NET_F_MQ) |
-			(UINT64_C(1) << VIRTIO_NET_F_RSS)) ?
-		2 * config.max_virtqueue_pairs : 2;
 	limits = (struct svq_cvq_limits){
 		.features = features,
 		.max_pairs = port->nb_queue_pairs,
@@ -220,10 +292,21 @@ svq_port_ctrl_start(struct svq_port *port, uint64_t features)
 		.hash_types = config.supported_hash_types,
 		.guest_offloads = svq_net_guest_offloads(features),
 	};
-	ret = svq_ctrl_device_start(port->ctrl, dev, qid, &limits);
-	if (ret < 0) {
-		SVQ_PORT_LOG(port, ERR, "device refused its control vring");
-		return ret;
+	if (port->emulated_ctrl) {
+		svq_ctrl_emulate_start(port->ctrl, &limits,
+			svq_port_pairs_changed, port);
+	} else {
+		/* virtio 1.2, 5.1.2: the device's control vring follows all
+		 * of ITS queue pairs (max_virtqueue_pairs with MQ or RSS,
+		 * else one), which may be more than the port relays. */
+		qid = features & ((UINT64_C(1) << VIRTIO_NET_F_MQ) |
+				(UINT64_C(1) << VIRTIO_NET_F_RSS)) ?
+			2 * config.max_virtqueue_pairs : 2;
+		ret = svq_ctrl_device_start(port->ctrl, dev, qid, &limits);
+		if (ret < 0) {
+			SVQ_PORT_LOG(port, ERR, "device refused its control vring");
+			return ret;
+		}
 	}
 	if (!port->restore_pending)
 		return 0;
@@ -260,7 +343,7 @@ svq_port_device_start(struct svq_port *port)
 	struct svq_device *dev = port->dev;
 	uint8_t status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 	struct virtio_net_config config;
-	uint64_t features;
+	uint64_t features, model_features;
 	int ret;
 
 	if (port->device_started)
@@ -273,8 +356,10 @@ svq_port_device_start(struct svq_port *port)
 		return -EINVAL;
 	}
 	/* The device sees the guest's device-class features; ring features
-	 * are the relay's business on each side. */
-	features = port->guest_features & SVQ_PASSTHROUGH_FEATURES;
+	 * are the relay's business on each side, and so are the control
+	 * features when the relay answers the control queue. */
+	model_features = port->guest_features & SVQ_PASSTHROUGH_FEATURES;
+	features = model_features & dev->ops->get_features(dev);
 
 	dev->ops->set_status(dev, 0);
 	dev->ops->set_status(dev, status);
@@ -298,7 +383,7 @@ svq_port_device_start(struct svq_port *port)
 	/* A freshly reset device holds the default state. */
 	dev->ops->get_config(dev, &config, 0, sizeof(config));
 	rte_spinlock_lock(&port->net_lock);
-	svq_net_state_init(&port->net, features,
+	svq_net_state_init(&port->net, model_features,
 		(const struct rte_ether_addr *)config.mac, port->nb_queue_pairs);
 	port->net_valid = true;
 	rte_spinlock_unlock(&port->net_lock);
@@ -307,8 +392,8 @@ svq_port_device_start(struct svq_port *port)
 	 * control vring carries a replay, with every data vring still off
 	 * (the order QEMU restores a vhost-vdpa device in). */
 	dev->ops->set_status(dev, status | VIRTIO_CONFIG_S_DRIVER_OK);
-	if (features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) {
-		ret = svq_port_ctrl_start(port, features);
+	if (model_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) {
+		ret = svq_port_ctrl_start(port, model_features);
 		if (ret < 0) {
 			svq_port_dma_map_guest(port, false);
 			dev->ops->dma_unmap(dev, SVQ_SHADOW_IOVA_BASE,
@@ -318,8 +403,10 @@ svq_port_device_start(struct svq_port *port)
 		}
 	}
 	port->device_started = true;
-	SVQ_PORT_LOG(port, INFO, "device %s started, features 0x%" PRIx64,
-		dev->name, features);
+	SVQ_PORT_LOG(port, INFO, "device %s started, features 0x%" PRIx64 "%s",
+		dev->name, features, port->emulated_ctrl &&
+		(model_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) ?
+		"; the relay answers the control queue" : "");
 	return 0;
 }
 
@@ -541,7 +628,9 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 			iova + svq_shadow_avail_offset(vring.size),
 			iova + svq_shadow_used_offset(vring.size));
 	dev->ops->set_vring_base(dev, q->qid, 0);
-	ret = dev->ops->set_vring_enable(dev, q->qid, true);
+	q->device_enabled = svq_port_device_vring_wanted(port, q->qid);
+	ret = q->device_enabled ?
+		dev->ops->set_vring_enable(dev, q->qid, true) : 0;
 	if (ret < 0) {
 		SVQ_PORT_LOG(port, ERR, "q%u: device refused to enable the vring",
 			q->qid);
@@ -1027,11 +1116,14 @@ svq_port_check_device(struct svq_port *port)
 	}
 	port->max_ring_size = RTE_MIN(dev->ops->get_vq_num_max(dev),
 			(uint16_t)SVQ_RING_SIZE_MAX);
-	port->has_ctrl = features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ);
-	port->nb_vrings = 2 * port->nb_queue_pairs + port->has_ctrl;
+	/* A device without a control queue gets the relay's answers. */
+	port->has_ctrl = true;
+	port->emulated_ctrl = !(features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ));
+	port->nb_vrings = 2 * port->nb_queue_pairs + 1;
 	/* Every completion passes through the relay, so it can log the
 	 * pages the device wrote whatever the device: LOG_ALL is ours. */
 	port->offered_features = (features & SVQ_PASSTHROUGH_FEATURES) |
+		(port->emulated_ctrl ? SVQ_EMULATED_CTRL_FEATURES : 0) |
 		SVQ_GUEST_RING_FEATURES |
 		(UINT64_C(1) << VHOST_F_LOG_ALL) |
 		(UINT64_C(1) << VHOST_USER_F_PROTOCOL_FEATURES);
@@ -1057,6 +1149,16 @@ svq_port_device_event(struct svq_device *dev, enum svq_device_event event,
 		SVQ_PORT_LOG(port, ERR, "device %s lost; the guest's vrings wait for it",
 			dev->name);
 		svq_queues_stop(port, 0, port->nb_vrings);
+		/* What the guest set is replayed on the device that comes
+		 * back, unless a replay is already waiting. */
+		if (port->device_started && !port->restore_pending &&
+				(port->guest_features &
+				 (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ))) {
+			rte_spinlock_lock(&port->net_lock);
+			port->restore = port->net;
+			rte_spinlock_unlock(&port->net_lock);
+			port->restore_pending = true;
+		}
 		svq_port_device_stop(port);
 		port->device_lost = true;
 	} else {
@@ -1219,6 +1321,7 @@ svq_port_destroy(struct svq_port *port)
 	svq_port_disconnect(port);
 	pthread_mutex_unlock(&port->lock);
 	rte_vhost_driver_unregister(port->path);
+	rte_eal_alarm_cancel(svq_port_pairs_alarm, port);
 
 	pthread_mutex_lock(&svq_ports_lock);
 	TAILQ_REMOVE(&svq_ports, port, next);
@@ -1346,8 +1449,8 @@ svq_port_get_info(struct svq_port *port, struct svq_port_info *info)
 	info->offered_features = port->offered_features;
 	info->guest_features = port->guest_features;
 	if (port->device_started)
-		info->driver_features =
-			port->guest_features & SVQ_PASSTHROUGH_FEATURES;
+		info->driver_features = port->guest_features &
+			SVQ_PASSTHROUGH_FEATURES & info->device_features;
 	info->device_status = dev->ops->get_status(dev);
 	dev->ops->get_config(dev, &config, 0, sizeof(config));
 	pthread_mutex_unlock(&port->lock);

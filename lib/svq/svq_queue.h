@@ -36,6 +36,7 @@ struct svq_queue {
 	unsigned int lcore;	/* owning worker */
 	bool ready;		/* librte_vhost reports the vring ready */
 	bool started;		/* shadow ring and device vring configured */
+	bool device_enabled;	/* the device's vring is enabled */
 	char name[32];
 };
 
