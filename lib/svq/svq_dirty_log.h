@@ -45,35 +45,69 @@ struct svq_log_acc {
 static inline void
 svq_log_flush(const struct svq_dirty_log *log, struct svq_log_acc *acc)
 {
-	if (acc->mask == 0)
+	uint64_t first_page = acc->word * 64, mask = acc->mask;
+
+	if (mask == 0)
 		return;
+	acc->mask = 0;
+	/* Pages past the bitmap (a log sized for less memory than the guest
+	 * has) are dropped here, once per word, not page by page. */
+	if (unlikely(first_page + 64 > log->nr_pages)) {
+		if (first_page >= log->nr_pages)
+			return;
+		mask &= (UINT64_C(1) << (log->nr_pages - first_page)) - 1;
+	}
 	/* Relaxed: ordering against the used index is given by the release
 	 * store that follows (data pages), or does not matter because the
 	 * write being logged already happened (used ring pages). */
-	__atomic_fetch_or(&log->bitmap[acc->word], acc->mask, __ATOMIC_RELAXED);
-	acc->mask = 0;
+	__atomic_fetch_or(&log->bitmap[acc->word], mask, __ATOMIC_RELAXED);
 }
 
-/* Mark [gpa, gpa + len) dirty. The range was validated against guest
- * memory, so it cannot wrap; pages past the bitmap (a log sized for less
- * memory than the guest has) are skipped. */
-static inline void
+/* Set @p mask in bitmap word @p word: gathered while the burst stays in
+ * that word, ORed into the bitmap when it moves to another. */
+static __rte_always_inline void
+svq_log_bits(const struct svq_dirty_log *log, struct svq_log_acc *acc,
+		uint64_t word, uint64_t mask)
+{
+	if (acc->word != word) {
+		svq_log_flush(log, acc);
+		acc->word = word;
+	}
+	acc->mask |= mask;
+}
+
+/* Mark [gpa, gpa + len) dirty, @p len not 0. The range was validated
+ * against guest memory, so it cannot wrap. */
+static __rte_always_inline void
+svq_log_range_nonempty(const struct svq_dirty_log *log,
+		struct svq_log_acc *acc, uint64_t gpa, uint64_t len)
+{
+	uint64_t page = gpa >> SVQ_LOG_PAGE_SHIFT;
+	uint64_t last = (gpa + len - 1) >> SVQ_LOG_PAGE_SHIFT;
+
+	if (likely(page == last)) {
+		svq_log_bits(log, acc, page / 64, UINT64_C(1) << (page % 64));
+		return;
+	}
+	last = RTE_MIN(last, log->nr_pages - 1);
+	/* A word at a time: the pages from @p page to the end of its word,
+	 * or to @p last. */
+	while (page <= last) {
+		unsigned int n = RTE_MIN(last - page, 63 - page % 64) + 1;
+		uint64_t bits = n == 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+
+		svq_log_bits(log, acc, page / 64, bits << (page % 64));
+		page += n;
+	}
+}
+
+/* Mark [gpa, gpa + len) dirty. */
+static __rte_always_inline void
 svq_log_range(const struct svq_dirty_log *log, struct svq_log_acc *acc,
 		uint64_t gpa, uint64_t len)
 {
-	uint64_t page, last;
-
-	if (len == 0)
-		return;
-	page = gpa >> SVQ_LOG_PAGE_SHIFT;
-	last = RTE_MIN((gpa + len - 1) >> SVQ_LOG_PAGE_SHIFT, log->nr_pages - 1);
-	for (; page <= last; page++) {
-		if (acc->word != page / 64) {
-			svq_log_flush(log, acc);
-			acc->word = page / 64;
-		}
-		acc->mask |= UINT64_C(1) << (page % 64);
-	}
+	if (len != 0)
+		svq_log_range_nonempty(log, acc, gpa, len);
 }
 
 /* Mark the used ring entries [from, to) of a ring of @p size entries. */
