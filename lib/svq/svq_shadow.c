@@ -327,33 +327,57 @@ svq_shadow_set_log(struct svq_shadow_vq *vq, const struct svq_dirty_log *log)
 	svq_dirty_log_set(&vq->log, log);
 }
 
-/*
- * Release the chain at @p head; while migrating, log the bytes the device
- * wrote into it: its writable buffers, in order, up to @p written.
- */
-static __rte_always_inline void
-svq_release_chain(struct svq_shadow_vq *vq, uint16_t head, uint32_t written,
-		struct svq_log_acc *acc)
+/* Log the writable buffers of the chain at @p idx, in order, up to
+ * @p written: a chain of several descriptors. The next fields were
+ * validated when the chain was forwarded and are read from our private
+ * copy, and ndescs bounds the walk. The accumulator goes in and out by
+ * value, so the caller's stays in registers. */
+static __rte_noinline struct svq_log_acc
+svq_log_written_chain(const struct svq_dirty_log *log,
+		const struct vring_desc *priv, uint16_t idx, uint16_t ndescs,
+		uint32_t written, struct svq_log_acc acc)
 {
-	uint16_t ndescs = vq->inflight[head].ndescs;
-	uint16_t idx = head;
+	while (ndescs-- > 0 && written != 0) {
+		const struct vring_desc *d = &priv[idx];
 
-	/* The next fields were validated when the chain was forwarded and
-	 * are read from our private copy, so the walk stays in bounds. */
-	while (ndescs-- > 0) {
-		const struct vring_desc *d = &vq->priv_desc[idx];
-
-		if (unlikely(vq->log.bitmap != NULL) &&
-				(d->flags & VRING_DESC_F_WRITE) && written != 0) {
+		if (d->flags & VRING_DESC_F_WRITE) {
 			uint32_t n = RTE_MIN(written, d->len);
 
-			svq_log_range(&vq->log, acc, d->addr, n);
+			svq_log_range(log, &acc, d->addr, n);
 			written -= n;
 		}
-		vq->busy[idx] = 0;
 		idx = d->next;
 	}
-	vq->inflight[head].ndescs = 0;
+	return acc;
+}
+
+/*
+ * Release the chain at @p head, which the device completed with @p written
+ * bytes, so its descriptors may be made available again; while migrating
+ * (@p logging), log those bytes first: the chain's writable buffers, in
+ * order, up to @p written. A one-descriptor chain with bytes written is a
+ * writable buffer that holds them all, and needs no walk.
+ */
+static __rte_always_inline void
+svq_release_chain(const struct svq_dirty_log *log, struct svq_log_acc *acc,
+		uint8_t *busy, const struct vring_desc *priv, uint16_t head,
+		uint16_t ndescs, uint32_t written, const bool logging)
+{
+	uint16_t idx = head;
+
+	if (likely(ndescs == 1)) {
+		if (logging && written != 0)
+			svq_log_range_nonempty(log, acc, priv[head].addr, written);
+		busy[head] = 0;
+		return;
+	}
+	if (logging && written != 0)
+		*acc = svq_log_written_chain(log, priv, head, ndescs, written,
+				*acc);
+	while (ndescs-- > 0) {
+		busy[idx] = 0;
+		idx = priv[idx].next;
+	}
 }
 
 static __rte_always_inline void
@@ -366,15 +390,66 @@ svq_guest_call(struct svq_shadow_vq *vq, uint16_t old_used)
 	}
 }
 
+/*
+ * Return up to @p done completions from the shadow used ring to the guest
+ * used ring, without publishing them. Compiled twice, with and without
+ * logging, so the loop tests neither. The queue's fields are read into
+ * locals first: a byte store to busy[] may alias any of them.
+ * @return the number returned.
+ */
+static __rte_always_inline uint16_t
+svq_return_used(struct svq_shadow_vq *vq, uint16_t done,
+		struct svq_log_acc *acc, const bool logging)
+{
+	const uint16_t mask = vq->size - 1;
+	struct vring_used_elem *gring = vq->guest.used->ring;
+	const volatile struct vring_used_elem *sring = vq->shadow.used->ring;
+	const struct vring_desc *priv = vq->priv_desc;
+	struct svq_inflight *inflight = vq->inflight;
+	uint8_t *busy = vq->busy;
+	const struct svq_dirty_log log = vq->log;
+	const uint16_t first = vq->shadow_last_used, end = first + done;
+	uint16_t last_used = first, guest_used = vq->guest_used;
+	uint64_t bytes = 0;
+
+	for (; last_used != end; last_used++, guest_used++) {
+		uint32_t id = sring[last_used & mask].id;
+		uint32_t len = sring[last_used & mask].len;
+		struct svq_inflight f;
+
+		if (unlikely(id > mask || inflight[id].ndescs == 0)) {
+			svq_shadow_set_fault(vq, SVQ_FAULT_DEVICE,
+				"completed id %u that was not in flight", id);
+			break;
+		}
+		f = inflight[id];
+		if (unlikely(len > f.writable_len)) {
+			/* The guest must not be told more bytes were written
+			 * than its buffers hold. */
+			vq->stats.device_errors++;
+			len = f.writable_len;
+		}
+		svq_release_chain(&log, acc, busy, priv, id, f.ndescs, len,
+			logging);
+		inflight[id].ndescs = 0;
+
+		gring[guest_used & mask].id = id;
+		gring[guest_used & mask].len = len;
+		bytes += len;
+	}
+	done = last_used - first;
+	vq->guest_used = guest_used;
+	vq->shadow_last_used = last_used;
+	vq->nb_inflight -= done;
+	vq->stats.used_bytes += bytes;
+	return done;
+}
+
 uint16_t
 svq_shadow_forward_used(struct svq_shadow_vq *vq)
 {
-	const uint16_t mask = vq->size - 1;
 	struct svq_log_acc acc = { .mask = 0 };
-	struct vring_used_elem *gring = vq->guest.used->ring;
-	const volatile struct vring_used_elem *sring = vq->shadow.used->ring;
-	uint16_t used_idx, done, i, old_used, guest_used, last_used;
-	uint64_t bytes = 0;
+	uint16_t used_idx, done, i, old_used;
 
 	if (unlikely(vq->fault != SVQ_FAULT_NONE))
 		return 0;
@@ -383,8 +458,7 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 	 * before publishing them, are visible before we read them; pairs with
 	 * the device's release store of used->idx. */
 	used_idx = __atomic_load_n(&vq->shadow.used->idx, __ATOMIC_ACQUIRE);
-	last_used = vq->shadow_last_used;
-	done = used_idx - last_used;
+	done = used_idx - vq->shadow_last_used;
 	if (done == 0)
 		return 0;
 	if (unlikely(done > vq->nb_inflight)) {
@@ -395,45 +469,23 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 	}
 
 	done = RTE_MIN(done, (uint16_t)SVQ_BURST);
-	old_used = guest_used = vq->guest_used;
-	for (i = 0; i < done; i++) {
-		uint32_t id = sring[last_used & mask].id;
-		uint32_t len = sring[last_used & mask].len;
-
-		if (unlikely(id >= vq->size || vq->inflight[id].ndescs == 0)) {
-			svq_shadow_set_fault(vq, SVQ_FAULT_DEVICE,
-				"completed id %u that was not in flight", id);
-			break;
-		}
-		if (unlikely(len > vq->inflight[id].writable_len)) {
-			/* The guest must not be told more bytes were written
-			 * than its buffers hold. */
-			vq->stats.device_errors++;
-			len = vq->inflight[id].writable_len;
-		}
-		svq_release_chain(vq, id, len, &acc);
-
-		gring[guest_used & mask].id = id;
-		gring[guest_used & mask].len = len;
-		guest_used++;
-		last_used++;
-		bytes += len;
-	}
-	if (i == 0)
-		return 0;
-	vq->guest_used = guest_used;
-	vq->shadow_last_used = last_used;
-	vq->nb_inflight -= i;
-
-	if (unlikely(vq->log.bitmap != NULL)) {
+	old_used = vq->guest_used;
+	if (likely(vq->log.bitmap == NULL)) {
+		i = svq_return_used(vq, done, &acc, false);
+		if (i == 0)
+			return 0;
+	} else {
+		i = svq_return_used(vq, done, &acc, true);
+		if (i == 0)
+			return 0;
 		/* Data pages are logged before the index exposes them. */
-		svq_log_used(&vq->log, &acc, vq->size, old_used, guest_used);
+		svq_log_used(&vq->log, &acc, vq->size, old_used, vq->guest_used);
 		svq_log_flush(&vq->log, &acc);
 	}
 	/* Release: the used elements (and the log bits above) are visible
 	 * before the new index; pairs with the driver's read barrier after
 	 * loading used->idx. */
-	__atomic_store_n(&vq->guest.used->idx, guest_used, __ATOMIC_RELEASE);
+	__atomic_store_n(&vq->guest.used->idx, vq->guest_used, __ATOMIC_RELEASE);
 	if (unlikely(vq->log.bitmap != NULL)) {
 		/* Logged after the write, so no sync can copy the page
 		 * between the two and lose the change. */
@@ -441,7 +493,6 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 		svq_log_flush(&vq->log, &acc);
 	}
 	vq->stats.used_chains += i;
-	vq->stats.used_bytes += bytes;
 	svq_guest_call(vq, old_used);
 	return i;
 }
