@@ -76,6 +76,28 @@ svq_log_bits(const struct svq_dirty_log *log, struct svq_log_acc *acc,
 	acc->mask |= mask;
 }
 
+/* The pages of [gpa, gpa + len) when there are several: a word at a
+ * time, the pages from @p page to the end of its word or to the last. The
+ * accumulator goes in and out by value, so the caller's can stay in
+ * registers. */
+static __rte_noinline struct svq_log_acc
+svq_log_pages(const struct svq_dirty_log *log, struct svq_log_acc acc,
+		uint64_t gpa, uint64_t len)
+{
+	uint64_t page = gpa >> SVQ_LOG_PAGE_SHIFT;
+	uint64_t last = RTE_MIN((gpa + len - 1) >> SVQ_LOG_PAGE_SHIFT,
+			log->nr_pages - 1);
+
+	while (page <= last) {
+		unsigned int n = RTE_MIN(last - page, 63 - page % 64) + 1;
+		uint64_t bits = n == 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+
+		svq_log_bits(log, &acc, page / 64, bits << (page % 64));
+		page += n;
+	}
+	return acc;
+}
+
 /* Mark [gpa, gpa + len) dirty, @p len not 0. The range was validated
  * against guest memory, so it cannot wrap. */
 static __rte_always_inline void
@@ -83,22 +105,11 @@ svq_log_range_nonempty(const struct svq_dirty_log *log,
 		struct svq_log_acc *acc, uint64_t gpa, uint64_t len)
 {
 	uint64_t page = gpa >> SVQ_LOG_PAGE_SHIFT;
-	uint64_t last = (gpa + len - 1) >> SVQ_LOG_PAGE_SHIFT;
 
-	if (likely(page == last)) {
+	if (likely(page == (gpa + len - 1) >> SVQ_LOG_PAGE_SHIFT))
 		svq_log_bits(log, acc, page / 64, UINT64_C(1) << (page % 64));
-		return;
-	}
-	last = RTE_MIN(last, log->nr_pages - 1);
-	/* A word at a time: the pages from @p page to the end of its word,
-	 * or to @p last. */
-	while (page <= last) {
-		unsigned int n = RTE_MIN(last - page, 63 - page % 64) + 1;
-		uint64_t bits = n == 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
-
-		svq_log_bits(log, acc, page / 64, bits << (page % 64));
-		page += n;
-	}
+	else
+		*acc = svq_log_pages(log, *acc, gpa, len);
 }
 
 /* Mark [gpa, gpa + len) dirty. */

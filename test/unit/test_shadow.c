@@ -542,16 +542,23 @@ test_start_refuses_bad_sizes(void)
 static uint64_t *log_bits;
 static uint64_t log_pages;
 
+/* A log of @p pages pages, and one spare word past its end. */
 static void
-start_logging(void)
+start_logging_pages(uint64_t pages)
 {
 	struct svq_dirty_log log;
 
-	log_pages = (TG_GPA_BASE + TG_MEM_SIZE) >> SVQ_LOG_PAGE_SHIFT;
-	log_bits = calloc(log_pages / 64 + 1, sizeof(uint64_t));
+	log_pages = pages;
+	log_bits = calloc(log_pages / 64 + 2, sizeof(uint64_t));
 	log = (struct svq_dirty_log){ .bitmap = log_bits, .nr_pages = log_pages,
 		.used_gpa = tg_gpa(&g, g.ring.used) };
 	svq_shadow_set_log(&vq, &log);
+}
+
+static void
+start_logging(void)
+{
+	start_logging_pages((TG_GPA_BASE + TG_MEM_SIZE) >> SVQ_LOG_PAGE_SHIFT);
 }
 
 static bool
@@ -568,7 +575,7 @@ pages_logged(void)
 	unsigned int n = 0;
 	uint64_t i;
 
-	for (i = 0; i < log_pages / 64 + 1; i++)
+	for (i = 0; i < log_pages / 64 + 2; i++)
 		n += __builtin_popcountll(log_bits[i]);
 	return n;
 }
@@ -597,7 +604,7 @@ test_dirty_log_written_bytes_only(void)
 	CU_ASSERT_EQUAL(pages_logged(), 3);
 
 	/* the device wrote into B too: its page is logged now */
-	memset(log_bits, 0, (log_pages / 64 + 1) * sizeof(uint64_t));
+	memset(log_bits, 0, (log_pages / 64 + 2) * sizeof(uint64_t));
 	tg_publish(&g, 0);
 	svq_shadow_forward_avail(&vq);
 	dev_complete(dev_take(), 301);
@@ -626,7 +633,7 @@ test_dirty_log_readable_and_off(void)
 	CU_ASSERT_EQUAL(pages_logged(), 1);
 
 	/* logging off: nothing is set */
-	memset(log_bits, 0, (log_pages / 64 + 1) * sizeof(uint64_t));
+	memset(log_bits, 0, (log_pages / 64 + 2) * sizeof(uint64_t));
 	svq_shadow_set_log(&vq, NULL);
 	tg_set_desc(&g, 1, buf, 1000, VRING_DESC_F_WRITE, 0);
 	tg_publish(&g, 1);
@@ -634,6 +641,66 @@ test_dirty_log_readable_and_off(void)
 	dev_complete(dev_take(), 1000);
 	svq_shadow_forward_used(&vq);
 	CU_ASSERT_EQUAL(pages_logged(), 0);
+	stop();
+	free(log_bits);
+}
+
+static void
+test_dirty_log_one_buffer_many_pages(void)
+{
+	uint64_t page = 4096, a, used_page, p;
+
+	start(TG_RING_SIZE, false, -1);
+	start_logging();
+	used_page = tg_gpa(&g, g.ring.used) & ~(page - 1);
+	/* one writable buffer over 76 pages, across a bitmap word */
+	a = TG_GPA_BASE + 60 * page + 100;
+	tg_set_desc(&g, 0, a, 75 * page, VRING_DESC_F_WRITE, 0);
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), 75 * page);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 1);
+	for (p = a & ~(page - 1); p < a + 75 * page; p += page)
+		CU_ASSERT_TRUE(page_logged(p));
+	CU_ASSERT_TRUE(page_logged(used_page));
+	CU_ASSERT_EQUAL(pages_logged(), 76 + 1);
+
+	/* a short completion of the same buffer: its first page only */
+	memset(log_bits, 0, (log_pages / 64 + 2) * sizeof(uint64_t));
+	tg_publish(&g, 0);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), 10);
+	svq_shadow_forward_used(&vq);
+	CU_ASSERT_TRUE(page_logged(a));
+	CU_ASSERT_EQUAL(pages_logged(), 1 + 1);
+	stop();
+	free(log_bits);
+}
+
+static void
+test_dirty_log_past_the_bitmap(void)
+{
+	uint64_t page = 4096, base_page = TG_GPA_BASE / page, a;
+
+	start(TG_RING_SIZE, false, -1);
+	/* the log ends inside a bitmap word, 100 pages into guest memory */
+	start_logging_pages(base_page + 100);
+	a = TG_GPA_BASE + 98 * page;
+	tg_set_desc(&g, 0, a, 4 * page, VRING_DESC_F_WRITE, 0);
+	tg_set_desc(&g, 1, TG_GPA_BASE + 130 * page, 100, VRING_DESC_F_WRITE, 0);
+	tg_publish(&g, 0);
+	tg_publish(&g, 1);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), 4 * page);
+	dev_complete(dev_take(), 100);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 2);
+	CU_ASSERT_TRUE(page_logged(a));
+	CU_ASSERT_TRUE(page_logged(a + page));
+	/* pages 100 and on are not in the log: not a bit for them */
+	CU_ASSERT_FALSE(page_logged(a + 2 * page));
+	CU_ASSERT_FALSE(page_logged(a + 3 * page));
+	CU_ASSERT_EQUAL(log_bits[(base_page + 100) / 64 + 1], 0);
+	CU_ASSERT_EQUAL(pages_logged(), 2 + 1);
 	stop();
 	free(log_bits);
 }
@@ -668,6 +735,8 @@ static CU_TestInfo shadow_tests[] = {
 	{ "start refuses bad ring sizes", test_start_refuses_bad_sizes },
 	{ "dirty log: written bytes only", test_dirty_log_written_bytes_only },
 	{ "dirty log: readable chains, logging off", test_dirty_log_readable_and_off },
+	{ "dirty log: one buffer over many pages", test_dirty_log_one_buffer_many_pages },
+	{ "dirty log: pages past the bitmap", test_dirty_log_past_the_bitmap },
 	CU_TEST_INFO_NULL,
 };
 
