@@ -581,6 +581,23 @@ pages_logged(void)
 }
 
 static void
+clear_log(void)
+{
+	memset(log_bits, 0, (log_pages / 64 + 2) * sizeof(uint64_t));
+}
+
+/* Post the chain at @p head, the device completes it with @p len bytes,
+ * and the relay returns it: how many it returned. */
+static uint16_t
+log_round(uint16_t head, uint32_t len)
+{
+	tg_publish(&g, head);
+	svq_shadow_forward_avail(&vq);
+	dev_complete(dev_take(), len);
+	return svq_shadow_forward_used(&vq);
+}
+
+static void
 test_dirty_log_written_bytes_only(void)
 {
 	uint64_t page = 4096, a, b, used_page;
@@ -593,10 +610,8 @@ test_dirty_log_written_bytes_only(void)
 	b = TG_GPA_BASE + 30 * page;
 	tg_set_desc(&g, 0, a, 300, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
 	tg_set_desc(&g, 1, b, 2000, VRING_DESC_F_WRITE, 0);
-	tg_publish(&g, 0);
-	svq_shadow_forward_avail(&vq);
-	dev_complete(dev_take(), 250);	/* 250 bytes: A only, both pages */
-	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 1);
+	/* 250 bytes: A only, both pages */
+	CU_ASSERT_EQUAL(log_round(0, 250), 1);
 	CU_ASSERT_TRUE(page_logged(a));
 	CU_ASSERT_TRUE(page_logged(a + 100));
 	CU_ASSERT_FALSE(page_logged(b));
@@ -604,11 +619,8 @@ test_dirty_log_written_bytes_only(void)
 	CU_ASSERT_EQUAL(pages_logged(), 3);
 
 	/* the device wrote into B too: its page is logged now */
-	memset(log_bits, 0, (log_pages / 64 + 2) * sizeof(uint64_t));
-	tg_publish(&g, 0);
-	svq_shadow_forward_avail(&vq);
-	dev_complete(dev_take(), 301);
-	svq_shadow_forward_used(&vq);
+	clear_log();
+	log_round(0, 301);
 	CU_ASSERT_TRUE(page_logged(b));
 	CU_ASSERT_TRUE(page_logged(a));
 	stop();
@@ -625,21 +637,15 @@ test_dirty_log_readable_and_off(void)
 	/* a TX chain: the device writes nothing into it, only the used ring */
 	buf = TG_GPA_BASE + 40 * 4096;
 	tg_set_desc(&g, 0, buf, 1000, 0, 0);
-	tg_publish(&g, 0);
-	svq_shadow_forward_avail(&vq);
-	dev_complete(dev_take(), 0);
-	svq_shadow_forward_used(&vq);
+	log_round(0, 0);
 	CU_ASSERT_FALSE(page_logged(buf));
 	CU_ASSERT_EQUAL(pages_logged(), 1);
 
 	/* logging off: nothing is set */
-	memset(log_bits, 0, (log_pages / 64 + 2) * sizeof(uint64_t));
+	clear_log();
 	svq_shadow_set_log(&vq, NULL);
 	tg_set_desc(&g, 1, buf, 1000, VRING_DESC_F_WRITE, 0);
-	tg_publish(&g, 1);
-	svq_shadow_forward_avail(&vq);
-	dev_complete(dev_take(), 1000);
-	svq_shadow_forward_used(&vq);
+	log_round(1, 1000);
 	CU_ASSERT_EQUAL(pages_logged(), 0);
 	stop();
 	free(log_bits);
@@ -656,21 +662,15 @@ test_dirty_log_one_buffer_many_pages(void)
 	/* one writable buffer over 76 pages, across a bitmap word */
 	a = TG_GPA_BASE + 60 * page + 100;
 	tg_set_desc(&g, 0, a, 75 * page, VRING_DESC_F_WRITE, 0);
-	tg_publish(&g, 0);
-	svq_shadow_forward_avail(&vq);
-	dev_complete(dev_take(), 75 * page);
-	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 1);
+	CU_ASSERT_EQUAL(log_round(0, 75 * page), 1);
 	for (p = a & ~(page - 1); p < a + 75 * page; p += page)
 		CU_ASSERT_TRUE(page_logged(p));
 	CU_ASSERT_TRUE(page_logged(used_page));
 	CU_ASSERT_EQUAL(pages_logged(), 76 + 1);
 
 	/* a short completion of the same buffer: its first page only */
-	memset(log_bits, 0, (log_pages / 64 + 2) * sizeof(uint64_t));
-	tg_publish(&g, 0);
-	svq_shadow_forward_avail(&vq);
-	dev_complete(dev_take(), 10);
-	svq_shadow_forward_used(&vq);
+	clear_log();
+	CU_ASSERT_EQUAL(log_round(0, 10), 1);
 	CU_ASSERT_TRUE(page_logged(a));
 	CU_ASSERT_EQUAL(pages_logged(), 1 + 1);
 	stop();
