@@ -41,7 +41,7 @@ void
 relay_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [EAL options] -- --vhost PATH[,queues=N][,client][,mode=M][,state-in=F][,state-out=F]\n"
+		"usage: %s [EAL options] -- --vhost PATH[,queues=N][,client][,mode=M][,notify=N][,state-in=F][,state-out=F]\n"
 		"        [--device SPEC]\n"
 		"        [--vhost ... --device ...] [--lcore-map P:Q[-Q]@LCORE[,...]]\n"
 		"        [--stats SECONDS] [--duration SECONDS]\n"
@@ -50,6 +50,8 @@ relay_usage(const char *prog)
 		"                     queues=N queue pairs (1..%u, default 1),\n"
 		"                     mode=always|on-migration shadow the data vrings always (default)\n"
 		"                     or only while a migration logs dirty pages,\n"
+		"                     notify=poll|interrupt|adaptive busy-poll (default), sleep when idle,\n"
+		"                     or poll under load and sleep after 200 us idle,\n"
 		"                     state-in=FILE replay this device state (JSON) when the device starts,\n"
 		"                     state-out=FILE save the device state the guest set at exit (or port del)\n"
 		"  --device SPEC      device behind the last --vhost (default %s):\n",
@@ -114,6 +116,16 @@ relay_parse_port_spec(const char *arg, struct relay_port_args *p,
 			p->mode = SVQ_PORT_MODE_ALWAYS;
 		} else if (strcmp(opt, "mode=on-migration") == 0) {
 			p->mode = SVQ_PORT_MODE_ON_MIGRATION;
+		} else if (strcmp(opt, "notify=poll") == 0) {
+			p->notify = SVQ_PORT_NOTIFY_POLL;
+		} else if (strcmp(opt, "notify=interrupt") == 0) {
+			p->notify = SVQ_PORT_NOTIFY_INTERRUPT;
+		} else if (strcmp(opt, "notify=adaptive") == 0) {
+			p->notify = SVQ_PORT_NOTIFY_ADAPTIVE;
+		} else if (strncmp(opt, "notify=", 7) == 0) {
+			snprintf(err, err_len, "--vhost %s: unknown notify '%s' (poll, interrupt or adaptive)",
+				p->path, opt + 7);
+			return -1;
 		} else if (strncmp(opt, "mode=", 5) == 0) {
 			snprintf(err, err_len, "--vhost %s: unknown mode '%s' (always or on-migration)",
 				p->path, opt + 5);

@@ -18,6 +18,7 @@ struct relay_port_args {
 	uint16_t queues;
 	bool client;
 	enum svq_port_mode mode;
+	enum svq_port_notify notify;
 	char device[256];	/* device spec, e.g. "sim,mode=loopback" */
 	char state_in[PATH_MAX];	/* restore this device state */
 	char state_out[PATH_MAX];	/* save the device state at exit */

@@ -141,6 +141,7 @@ relay_port_create_locked(const struct relay_port_args *pa, unsigned int *id,
 		.nb_queue_pairs = pa->queues,
 		.client = pa->client,
 		.mode = pa->mode,
+		.notify = pa->notify,
 	};
 	struct relay_port *rp = NULL;
 	char name[16];

@@ -131,9 +131,9 @@ print_port_info(unsigned int id)
 	if (info.has_ctrl)
 		out(" (control vring %u)", info.nb_vrings - 1);
 	out(", largest ring: %u\n", info.max_ring_size);
-	out("  mode: %s, %u vrings in passthrough, %" PRIu64 " switches",
-		svq_port_mode_name(info.mode), info.nb_passthrough,
-		info.mode_switches);
+	out("  mode: %s, notify: %s, %u vrings in passthrough, %" PRIu64 " switches",
+		svq_port_mode_name(info.mode), svq_port_notify_name(info.notify),
+		info.nb_passthrough, info.mode_switches);
 	if (info.mode_switches != 0)
 		out(", the last in %.1f us", info.last_switch_us);
 	out("\n");

@@ -261,13 +261,14 @@ m_port_info(const json_t *params, struct relay_ctl_reply *r)
 		json_array_append_new(status_names, json_string(tok));
 	rte_ether_format_addr(mac, sizeof(mac),
 		(const struct rte_ether_addr *)info.mac);
-	r->result = json_pack("{s:i, s:s, s:s, s:b, s:b, s:s, s:i, s:I, s:f, s:i, s:i, s:o, s:i, s:b,"
+	r->result = json_pack("{s:i, s:s, s:s, s:b, s:b, s:s, s:s, s:i, s:I, s:f, s:i, s:i, s:o, s:i, s:b,"
 		" s:{s:s, s:s, s:s, s:b, s:i, s:o},"
 		" s:{s:o, s:o, s:o, s:o},"
 		" s:{s:s, s:b, s:i, s:i, s:i, s:i, s:o}}",
 		"port", (int)id, "name", e.name, "path", e.path,
 		"client", info.client, "connected", info.connected,
 		"mode", svq_port_mode_name(info.mode),
+		"notify", svq_port_notify_name(info.notify),
 		"passthrough_vrings", (int)info.nb_passthrough,
 		"mode_switches", (json_int_t)info.mode_switches,
 		"last_switch_us", info.last_switch_us,

@@ -109,6 +109,8 @@ relay_tel_port_info(const char *cmd, const char *params,
 	rte_tel_data_add_dict_int(d, "client", info.client);
 	rte_tel_data_add_dict_int(d, "connected", info.connected);
 	rte_tel_data_add_dict_string(d, "mode", svq_port_mode_name(info.mode));
+	rte_tel_data_add_dict_string(d, "notify",
+		svq_port_notify_name(info.notify));
 	rte_tel_data_add_dict_int(d, "passthrough_vrings", info.nb_passthrough);
 	rte_tel_data_add_dict_u64(d, "mode_switches", info.mode_switches);
 	rte_tel_data_add_dict_int(d, "last_switch_us", (int)info.last_switch_us);

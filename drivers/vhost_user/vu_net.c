@@ -87,6 +87,7 @@ struct vu_vq {
 	int kickfd;		/* the relay kicks the backend */
 	int callfd;		/* the backend's calls, never waited on: the
 				 * relay polls and asks for no interrupts */
+	int relay_callfd;	/* the relay's instead (set_vring_call), -1: none */
 	bool configured;	/* the backend has the ring (NUM ... CALL sent,
 				 * no GET_VRING_BASE since) */
 	bool enabled;
@@ -616,7 +617,8 @@ vu_vq_start(struct vu_net *vu, uint16_t qid)
 	if (ret == 0)
 		ret = vu_set_vring_fd(vu, VU_SET_VRING_KICK, qid, vq->kickfd);
 	if (ret == 0)
-		ret = vu_set_vring_fd(vu, VU_SET_VRING_CALL, qid, vq->callfd);
+		ret = vu_set_vring_fd(vu, VU_SET_VRING_CALL, qid,
+			vq->relay_callfd >= 0 ? vq->relay_callfd : vq->callfd);
 	/* With PROTOCOL_FEATURES a vring starts disabled (vhost-user spec,
 	 * "Ring states"); without, it starts on its first kick. */
 	if (ret == 0)
@@ -662,6 +664,17 @@ vu_set_vring_enable(struct svq_device *dev, uint16_t qid, bool enable)
 		ret = vu_vq_disable(vu, qid);
 	pthread_mutex_unlock(&vu->lock);
 	return ret;
+}
+
+static int
+vu_set_vring_call(struct svq_device *dev, uint16_t qid, int fd)
+{
+	struct vu_vq *vq = vu_vq_get(vu_from_dev(dev), qid);
+
+	if (vq == NULL)
+		return -EINVAL;
+	vq->relay_callfd = fd;
+	return 0;
 }
 
 static void
@@ -758,6 +771,7 @@ static const struct svq_device_ops vu_ops = {
 	.get_vring_base = vu_get_vring_base,
 	.set_vring_enable = vu_set_vring_enable,
 	.kick = vu_kick,
+	.set_vring_call = vu_set_vring_call,
 	.dma_map = vu_dma_map,
 	.dma_unmap = vu_dma_unmap,
 	.destroy = vu_destroy,
@@ -845,7 +859,8 @@ vu_create(const char *args)
 	memcpy(vu->config.mac, &a.mac, sizeof(vu->config.mac));
 	vu->config.status = VIRTIO_NET_S_LINK_UP;
 	for (i = 0; i < RTE_DIM(vu->vqs); i++)
-		vu->vqs[i].kickfd = vu->vqs[i].callfd = -1;
+		vu->vqs[i].kickfd = vu->vqs[i].callfd =
+			vu->vqs[i].relay_callfd = -1;
 	for (i = 0; i < RTE_DIM(vu->vqs); i++) {
 		vu->vqs[i].kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		vu->vqs[i].callfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -473,19 +473,41 @@ svq_ctrl_take_next(struct svq_ctrl *c)
 	svq_ctrl_publish(c);
 }
 
-void
+bool
 svq_ctrl_poll(struct svq_ctrl *c)
 {
+	uint16_t taken = c->guest_last_avail;
+
 	if (unlikely(c->fault != SVQ_FAULT_NONE))
-		return;
+		return false;
 	if (c->dev != NULL && c->dev->ops->poll != NULL)
 		c->dev->ops->poll(c->dev, c->dev_qid);
 	if (c->pending) {
 		svq_ctrl_finish_pending(c);
 		if (c->pending)
-			return;
+			return true;
 	}
 	svq_ctrl_take_next(c);
+	return c->pending || c->guest_last_avail != taken;
+}
+
+bool
+svq_ctrl_notify_arm(struct svq_ctrl *c)
+{
+	svq_ring_notify_guest(&c->guest, c->guest_size, c->event_idx,
+		c->guest_last_avail, true, &c->log);
+	/* Full barrier, as in svq_shadow_notify_arm(). */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return c->pending ||
+		__atomic_load_n(&c->guest.avail->idx, __ATOMIC_RELAXED) !=
+			c->guest_last_avail;
+}
+
+void
+svq_ctrl_notify_disarm(struct svq_ctrl *c)
+{
+	svq_ring_notify_guest(&c->guest, c->guest_size, c->event_idx,
+		c->guest_last_avail, false, &c->log);
 }
 
 void

@@ -124,8 +124,13 @@ void svq_ctrl_guest_start(struct svq_ctrl *c, const struct svq_ring *guest,
 /** As svq_shadow_set_log(), for the guest's control ring. */
 void svq_ctrl_set_log(struct svq_ctrl *c, const struct svq_dirty_log *log);
 
-/** Serve the guest's control ring; on the worker lcore that owns it. */
-void svq_ctrl_poll(struct svq_ctrl *c);
+/** Serve the guest's control ring; on the worker lcore that owns it.
+ * @return true if it did or still has something to do. */
+bool svq_ctrl_poll(struct svq_ctrl *c);
+
+/** As svq_shadow_notify_arm() and _disarm(), for the guest's control ring. */
+bool svq_ctrl_notify_arm(struct svq_ctrl *c);
+void svq_ctrl_notify_disarm(struct svq_ctrl *c);
 
 /**
  * Stop serving the guest: the command at the device, if any, is finished

@@ -63,6 +63,11 @@ struct svq_device_ops {
 			bool enable);
 	/** Notify the device of new avail entries. */
 	void (*kick)(struct svq_device *dev, uint16_t qid);
+	/** Optional, for devices with an execution context of their own:
+	 * signal eventfd @p fd (-1: none) when completing buffers on vring
+	 * @p qid and the driver's ring does not suppress it. Set before the
+	 * vring is enabled. */
+	int (*set_vring_call)(struct svq_device *dev, uint16_t qid, int fd);
 
 	/** Make [iova, iova + size) of the device's address space the
 	 * memory at @p hva in this process, which is also @p fd from

@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
@@ -98,6 +99,8 @@
 	 (UINT64_C(1) << VHOST_USER_PROTOCOL_F_REPLY_ACK))
 
 #define SVQ_LCORE_UNSET UINT_MAX
+/* Adaptive notification: idle this long before a worker sleeps. */
+#define SVQ_ADAPTIVE_IDLE_US 200
 /* Passes of a stop's drain: each moves a burst per vring. */
 #define SVQ_DRAIN_PASSES 1024
 
@@ -113,6 +116,7 @@ struct svq_port {
 	struct svq_device *dev;
 	uint64_t offered_features;
 	enum svq_port_mode mode;
+	enum svq_port_notify notify;
 
 	/* Serialises the vhost-user thread and the operator's commands. */
 	pthread_mutex_t lock;
@@ -548,6 +552,34 @@ svq_queue_start_passthrough(struct svq_port *port, struct svq_queue *q,
 	return 0;
 }
 
+/* How long the queue's worker polls it idle before sleeping, and what
+ * wakes the worker then: the guest's kicks, the device's calls. */
+static void
+svq_queue_watch(struct svq_port *port, struct svq_queue *q, int kickfd)
+{
+	switch (port->notify) {
+	case SVQ_PORT_NOTIFY_INTERRUPT:
+		q->idle_cycles = 0;
+		break;
+	case SVQ_PORT_NOTIFY_ADAPTIVE:
+		q->idle_cycles = rte_get_tsc_hz() / 1000000 * SVQ_ADAPTIVE_IDLE_US;
+		break;
+	default:
+		q->idle_cycles = UINT64_MAX;
+		return;
+	}
+	q->watch_fds[0] = kickfd;
+	q->watch_fds[1] = q->device_calls ? q->device_callfd : -1;
+	svq_worker_watch(q);
+}
+
+static void
+svq_queue_unwatch(struct svq_queue *q)
+{
+	svq_worker_unwatch(q);
+	q->watch_fds[0] = q->watch_fds[1] = -1;
+}
+
 static int
 svq_queue_start(struct svq_port *port, struct svq_queue *q)
 {
@@ -628,6 +660,10 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 			iova + svq_shadow_avail_offset(vring.size),
 			iova + svq_shadow_used_offset(vring.size));
 	dev->ops->set_vring_base(dev, q->qid, 0);
+	/* A device that runs by itself can wake a sleeping worker. */
+	q->device_calls = port->notify != SVQ_PORT_NOTIFY_POLL &&
+		dev->ops->set_vring_call != NULL && q->device_callfd >= 0 &&
+		dev->ops->set_vring_call(dev, q->qid, q->device_callfd) == 0;
 	q->device_enabled = svq_port_device_vring_wanted(port, q->qid);
 	ret = q->device_enabled ?
 		dev->ops->set_vring_enable(dev, q->qid, true) : 0;
@@ -638,9 +674,11 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 	}
 running:
 	q->started = true;
+	svq_queue_watch(port, q, vring.kickfd);
 	/* Release: the configuration above is visible to the worker before
 	 * it sees the queue running. */
 	__atomic_store_n(&q->running, 1, __ATOMIC_RELEASE);
+	svq_worker_wake(q->lcore);
 	SVQ_PORT_LOG(port, INFO, "q%u: %s on lcore %u, size %u, avail %u used %u%s",
 		q->qid, q->passthrough ? "passthrough (device on the guest ring)" :
 		"relaying", q->lcore, vring.size, last_avail, last_used,
@@ -713,6 +751,7 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 		if (q->ctrl != NULL) {
 			/* The device's control vring stays on the relay's
 			 * ring until the device is reset. */
+			svq_queue_unwatch(q);
 			svq_ctrl_guest_stop(q->ctrl);
 			if (port->vid >= 0)
 				rte_vhost_set_vring_base(port->vid, qid,
@@ -720,6 +759,7 @@ svq_queues_stop(struct svq_port *port, uint16_t first, uint16_t count)
 			q->started = false;
 			continue;
 		}
+		svq_queue_unwatch(q);
 		dev->ops->set_vring_enable(dev, qid, false);
 		ret = dev->ops->get_vring_base(dev, qid, &device_base);
 		if (q->passthrough) {
@@ -1074,8 +1114,11 @@ svq_port_free(struct svq_port *port)
 	uint16_t qid;
 
 	if (port->queues != NULL)
-		for (qid = 0; qid < port->nb_vrings; qid++)
+		for (qid = 0; qid < port->nb_vrings; qid++) {
 			svq_shadow_free(&port->queues[qid].vq);
+			if (port->queues[qid].device_callfd >= 0)
+				close(port->queues[qid].device_callfd);
+		}
 	if (port->shadow_base != NULL)
 		munmap(port->shadow_base, port->shadow_len);
 	if (port->shadow_fd >= 0)
@@ -1199,6 +1242,7 @@ svq_port_create(const struct svq_port_params *params)
 	port->dev = params->dev;
 	port->client = params->client;
 	port->mode = params->mode;
+	port->notify = params->notify;
 	port->nb_queue_pairs = params->nb_queue_pairs;
 	rte_spinlock_init(&port->net_lock);
 	rte_strscpy(port->path, params->path, sizeof(port->path));
@@ -1225,6 +1269,9 @@ svq_port_create(const struct svq_port_params *params)
 		q->qid = qid;
 		q->port = port;
 		q->lcore = SVQ_LCORE_UNSET;
+		q->idle_cycles = UINT64_MAX;
+		q->watch_fds[0] = q->watch_fds[1] = -1;
+		q->device_callfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	}
 	ret = svq_port_alloc_shadow(port);
 	if (ret < 0) {
@@ -1441,6 +1488,7 @@ svq_port_get_info(struct svq_port *port, struct svq_port_info *info)
 	info->device_started = port->device_started;
 	info->restore_pending = port->restore_pending;
 	info->mode = port->mode;
+	info->notify = port->notify;
 	for (qid = 0; qid < port->nb_vrings; qid++)
 		info->nb_passthrough += port->queues[qid].passthrough;
 	info->mode_switches = port->mode_switches;
@@ -1538,6 +1586,18 @@ svq_port_move_queue(struct svq_port *port, uint16_t qid, unsigned int lcore)
 		SVQ_PORT_LOG(port, INFO, "q%u: moved from lcore %u to lcore %u%s",
 			qid, old, lcore, running ? " while running" : "");
 	return ret;
+}
+
+const char *
+svq_port_notify_name(enum svq_port_notify notify)
+{
+	static const char *const names[] = {
+		[SVQ_PORT_NOTIFY_POLL] = "poll",
+		[SVQ_PORT_NOTIFY_INTERRUPT] = "interrupt",
+		[SVQ_PORT_NOTIFY_ADAPTIVE] = "adaptive",
+	};
+
+	return notify < RTE_DIM(names) ? names[notify] : "?";
 }
 
 const char *

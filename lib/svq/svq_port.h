@@ -32,12 +32,20 @@ enum svq_port_mode {
 	SVQ_PORT_MODE_ON_MIGRATION,
 };
 
+/** How a port's workers learn of work. */
+enum svq_port_notify {
+	SVQ_PORT_NOTIFY_POLL,		/**< busy polling: lowest latency */
+	SVQ_PORT_NOTIFY_INTERRUPT,	/**< sleep whenever idle, woken by kicks and calls */
+	SVQ_PORT_NOTIFY_ADAPTIVE,	/**< poll under load, sleep after a while idle */
+};
+
 struct svq_port_params {
 	const char *path;		/**< vhost-user socket path */
 	uint16_t nb_queue_pairs;	/**< 1..SVQ_MAX_QUEUE_PAIRS */
 	bool client;			/**< connect instead of listening */
 	struct svq_device *dev;		/**< owned by the port from now on */
 	enum svq_port_mode mode;
+	enum svq_port_notify notify;
 };
 
 enum svq_queue_state {
@@ -116,6 +124,7 @@ struct svq_port_info {
 	bool device_started;		/**< the device is DRIVER_OK */
 	bool restore_pending;		/**< a state waits to be replayed */
 	enum svq_port_mode mode;
+	enum svq_port_notify notify;
 	uint16_t nb_passthrough;	/**< vrings the device runs on directly */
 	uint64_t mode_switches;		/**< shadow <-> passthrough switches */
 	double last_switch_us;		/**< how long the last one took */
@@ -175,5 +184,8 @@ int svq_port_set_mode(struct svq_port *port, enum svq_port_mode mode);
 
 /** "always" or "on-migration". */
 const char *svq_port_mode_name(enum svq_port_mode mode);
+
+/** "poll", "interrupt" or "adaptive". */
+const char *svq_port_notify_name(enum svq_port_notify notify);
 
 #endif /* SVQ_PORT_H */

@@ -600,3 +600,54 @@ svq_shadow_passthrough_stop(struct svq_shadow_vq *vq,
 			vq->name, in_device);
 	return in_device;
 }
+
+void
+svq_ring_notify_guest(const struct svq_ring *r, uint16_t size, bool event_idx,
+		uint16_t next_avail, bool want, const struct svq_dirty_log *log)
+{
+	struct svq_log_acc acc = { .mask = 0 };
+	uint16_t *avail_event = (uint16_t *)&r->used->ring[size];
+
+	/* With EVENT_IDX the guest reads avail_event, which is left behind
+	 * when polling: a guest then kicks about once per 64K buffers. */
+	if (event_idx) {
+		if (!want)
+			return;
+		__atomic_store_n(avail_event, next_avail, __ATOMIC_RELAXED);
+	} else {
+		__atomic_store_n(&r->used->flags, want ? 0 : VRING_USED_F_NO_NOTIFY,
+				__ATOMIC_RELAXED);
+	}
+	if (log->bitmap != NULL && log->used_gpa != 0) {
+		svq_log_range(log, &acc, log->used_gpa + (event_idx ?
+			(uintptr_t)avail_event - (uintptr_t)r->used : 0), 2);
+		svq_log_flush(log, &acc);
+	}
+}
+
+bool
+svq_shadow_notify_arm(struct svq_shadow_vq *vq, bool device_calls)
+{
+	svq_ring_notify_guest(&vq->guest, vq->size, vq->event_idx,
+		vq->guest_last_avail, true, &vq->log);
+	if (device_calls)
+		__atomic_store_n(&vq->shadow.avail->flags, 0, __ATOMIC_RELAXED);
+	/* Full barrier: the requests above are visible before we look
+	 * again, else a buffer made available (or completed) in between
+	 * would wait for the next wake-up; pairs with the guest's and the
+	 * device's barrier between publishing and reading the flags. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&vq->guest.avail->idx, __ATOMIC_RELAXED) !=
+			vq->guest_last_avail ||
+		__atomic_load_n(&vq->shadow.used->idx, __ATOMIC_RELAXED) !=
+			vq->shadow_last_used;
+}
+
+void
+svq_shadow_notify_disarm(struct svq_shadow_vq *vq)
+{
+	svq_ring_notify_guest(&vq->guest, vq->size, vq->event_idx,
+		vq->guest_last_avail, false, &vq->log);
+	__atomic_store_n(&vq->shadow.avail->flags, VRING_AVAIL_F_NO_INTERRUPT,
+			__ATOMIC_RELAXED);
+}

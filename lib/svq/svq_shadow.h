@@ -178,6 +178,23 @@ void svq_shadow_set_log(struct svq_shadow_vq *vq,
  */
 uint16_t svq_shadow_forward_avail(struct svq_shadow_vq *vq);
 
+/**
+ * Before the worker sleeps: ask the guest to kick on new avail entries
+ * (its NO_NOTIFY flag cleared, or avail_event at the next entry) and, if
+ * @p device_calls, the device to interrupt on completions; then look
+ * again. @return true if work arrived meanwhile (do not sleep).
+ */
+bool svq_shadow_notify_arm(struct svq_shadow_vq *vq, bool device_calls);
+
+/** After the worker woke: back to polling, no kicks or calls asked for. */
+void svq_shadow_notify_disarm(struct svq_shadow_vq *vq);
+
+/** The guest side of svq_shadow_notify_arm(), for any relayed guest ring
+ * (the control vring's too); logs what it writes while migrating. */
+void svq_ring_notify_guest(const struct svq_ring *r, uint16_t size,
+		bool event_idx, uint16_t next_avail, bool want,
+		const struct svq_dirty_log *log);
+
 /** True when the device asked to be notified of new avail entries. */
 bool svq_shadow_device_wants_kick(struct svq_shadow_vq *vq);
 

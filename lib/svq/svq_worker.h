@@ -31,6 +31,16 @@ int svq_worker_add_queue(unsigned int lcore, struct svq_queue *q);
 void svq_worker_remove_queue(struct svq_queue *q);
 
 /**
+ * Have the worker owning @p q watch (or stop watching) q->watch_fds while
+ * it sleeps. Control threads, with the queue stopped or not yet started.
+ */
+void svq_worker_watch(struct svq_queue *q);
+void svq_worker_unwatch(struct svq_queue *q);
+
+/** Wake the worker on @p lcore if it sleeps, e.g. for a queue it got. */
+void svq_worker_wake(unsigned int lcore);
+
+/**
  * Wait until every worker has finished the iteration it was in, so that a
  * queue whose running flag was cleared before the call is no longer
  * touched by any worker. Control threads only.

@@ -75,7 +75,7 @@ ERR state save 0 $IT_DIR/none.json	error: port 0: no device state to save (the d
 ERR state load 1 $IT_DIR/one-pair.json	error: port 1: the state does not fit this port
 ERR state load 0 $IT_DIR/missing.json	error: port 0: $IT_DIR/missing.json
 set mode 0 on-migration	port 0: mode on-migration
-show port info 0	mode: on-migration, 0 vrings in passthrough
+show port info 0	mode: on-migration, notify: poll, 0 vrings in passthrough
 set mode 0 always	port 0: mode always
 ERR set mode 0 sometimes	error: Bad arguments
 ERR set lcore-map 0 0 0	error: lcore 0: not a worker lcore of this process
@@ -327,7 +327,7 @@ check("show port info 9", "error: port 9: no such port", error=True)
 # and back (the streams below check nothing was lost).
 check("set mode 0 on-migration", "port 0: mode on-migration")
 check("show queue stats 0 1", "passthrough")
-check("show port info 0", "mode: on-migration, 4 vrings in passthrough, 1 switches")
+check("show port info 0", "mode: on-migration, notify: poll, 4 vrings in passthrough, 1 switches")
 check("set mode 0 always", "port 0: mode always")
 check("show queue stats 0 1", "running")
 check("set mode 0 whenever", "Bad arguments", error=True)
