@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * Threat model: a state file comes from another host or an operator and
- * may be truncated, of another version, or hand-edited. Every member is
+ * Threat model: a state file or migration document comes from another
+ * host or an operator and may be truncated, of another version, or
+ * hand-edited. Every member is
  * type- and range-checked, unknown members are refused (a typo must not
  * silently reset a setting), and the result is checked for consistency
  * with its own features before it replaces anything.
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <linux/virtio_net.h>
 
+#include "svq_shadow.h"
 #include "svq_state_json.h"
 
 static const char *const svq_rx_mode_names[SVQ_RX_MODES] = {
@@ -429,11 +431,186 @@ out:
 	return ret;
 }
 
-int
-svq_state_save(const struct svq_net_state *s, const char *path, char *err,
-		size_t err_len)
+/* ---- the migration document --------------------------------------- */
+
+static const char *const svq_mig_vring_state_names[] = {
+	[SVQ_MIGRATION_VRING_STOPPED] = "stopped",
+	[SVQ_MIGRATION_VRING_RUNNING] = "running",
+	[SVQ_MIGRATION_VRING_PASSTHROUGH] = "passthrough",
+};
+
+json_t *
+svq_migration_to_json(const struct svq_migration_state *m)
 {
-	json_t *root = svq_state_to_json(s);
+	json_t *vrings = json_array();
+	uint16_t i;
+
+	for (i = 0; i < m->nb_vrings; i++) {
+		const struct svq_migration_vring *v = &m->vrings[i];
+
+		json_array_append_new(vrings, json_pack("{s:i, s:i, s:i, s:s}",
+			"index", (int)v->index, "last_avail", (int)v->last_avail,
+			"used", (int)v->used,
+			"state", svq_mig_vring_state_names[v->state]));
+	}
+	return json_pack("{s:s, s:i, s:s, s:i, s:o, s:o, s:o}",
+		"schema", SVQ_MIGRATION_SCHEMA,
+		"version", SVQ_MIGRATION_VERSION,
+		"port_state", m->stopped ? "stopped" : "running",
+		"queue_pairs", (int)m->queue_pairs,
+		"guest_features", svq_json_hex64(m->guest_features),
+		"vrings", vrings,
+		"device_state", m->has_device ? svq_state_to_json(&m->device) :
+			json_null());
+}
+
+static int
+svq_json_get_mig_vring(struct svq_json_ctx *ctx, const json_t *o, size_t i,
+		const struct svq_migration_state *m, struct svq_migration_vring *v)
+{
+	json_t *index, *last_avail, *used, *state;
+	json_error_t jerr;
+	char what[48];
+	uint32_t u;
+	size_t s;
+
+	if (json_unpack_ex((json_t *)o, &jerr, JSON_STRICT, "{s:o, s:o, s:o, s:o}",
+			"index", &index, "last_avail", &last_avail,
+			"used", &used, "state", &state) < 0)
+		return svq_json_error(ctx, "vrings[%zu]: %s", i, jerr.text);
+	snprintf(what, sizeof(what), "vrings[%zu].index", i);
+	if (svq_json_get_uint(ctx, index, what, 0, 2 * m->queue_pairs, &u) < 0)
+		return -EINVAL;
+	v->index = u;
+	if (i > 0 && v->index <= m->vrings[i - 1].index)
+		return svq_json_error(ctx, "vrings[%zu].index: %u after %u (ascending, each vring once)",
+			i, v->index, m->vrings[i - 1].index);
+	if (v->index == 2 * m->queue_pairs &&
+			!(m->guest_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)))
+		return svq_json_error(ctx, "vrings[%zu].index: control vring %u without VIRTIO_NET_F_CTRL_VQ",
+			i, v->index);
+	snprintf(what, sizeof(what), "vrings[%zu].last_avail", i);
+	if (svq_json_get_uint(ctx, last_avail, what, 0, UINT16_MAX, &u) < 0)
+		return -EINVAL;
+	v->last_avail = u;
+	snprintf(what, sizeof(what), "vrings[%zu].used", i);
+	if (svq_json_get_uint(ctx, used, what, 0, UINT16_MAX, &u) < 0)
+		return -EINVAL;
+	v->used = u;
+	/* The driver never has more chains out than its ring holds. */
+	if ((uint16_t)(v->last_avail - v->used) > SVQ_RING_SIZE_MAX)
+		return svq_json_error(ctx, "vrings[%zu]: last_avail %u is more than a ring (%u) ahead of used %u",
+			i, v->last_avail, SVQ_RING_SIZE_MAX, v->used);
+	for (s = 0; s < RTE_DIM(svq_mig_vring_state_names); s++)
+		if (json_is_string(state) && strcmp(json_string_value(state),
+				svq_mig_vring_state_names[s]) == 0)
+			break;
+	if (s == RTE_DIM(svq_mig_vring_state_names))
+		return svq_json_error(ctx, "vrings[%zu].state: expected stopped, running or passthrough",
+			i);
+	v->state = s;
+	if (m->stopped != (v->state == SVQ_MIGRATION_VRING_STOPPED))
+		return svq_json_error(ctx, "vrings[%zu].state: %s in a port_state %s document",
+			i, svq_mig_vring_state_names[s],
+			m->stopped ? "stopped" : "running");
+	if (v->state == SVQ_MIGRATION_VRING_PASSTHROUGH && v->last_avail != v->used)
+		return svq_json_error(ctx, "vrings[%zu]: passthrough with last_avail %u, used %u (must be equal)",
+			i, v->last_avail, v->used);
+	return 0;
+}
+
+int
+svq_migration_from_json(const json_t *root, struct svq_migration_state *out,
+		char *err, size_t err_len)
+{
+	struct svq_json_ctx ctx = { .err = err, .err_len = err_len };
+	json_t *schema, *version, *port_state, *pairs, *features, *vrings;
+	json_t *device, *v;
+	struct svq_migration_state *m;
+	json_error_t jerr;
+	char why[256];
+	uint32_t u;
+	size_t i;
+	int ret = -EINVAL;
+
+	/* Every member as "o" and checked below: jansson's own type errors
+	 * do not name the member. */
+	if (json_unpack_ex((json_t *)root, &jerr, JSON_STRICT,
+			"{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			"schema", &schema, "version", &version,
+			"port_state", &port_state, "queue_pairs", &pairs,
+			"guest_features", &features, "vrings", &vrings,
+			"device_state", &device) < 0)
+		return svq_json_error(&ctx, "%s", jerr.text);
+	if (!json_is_string(schema) ||
+			strcmp(json_string_value(schema), SVQ_MIGRATION_SCHEMA) != 0)
+		return svq_json_error(&ctx, "schema: not %s", SVQ_MIGRATION_SCHEMA);
+	if (!json_is_integer(version) ||
+			json_integer_value(version) != SVQ_MIGRATION_VERSION)
+		return svq_json_error(&ctx, "version: this relay reads version %d only",
+			SVQ_MIGRATION_VERSION);
+
+	/* Build into a scratch copy; *out changes only on success. */
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return svq_json_error(&ctx, "out of memory");
+	if (json_is_string(port_state) &&
+			strcmp(json_string_value(port_state), "stopped") == 0) {
+		m->stopped = true;
+	} else if (!json_is_string(port_state) ||
+			strcmp(json_string_value(port_state), "running") != 0) {
+		svq_json_error(&ctx, "port_state: expected stopped or running");
+		goto out;
+	}
+	if (svq_json_get_uint(&ctx, pairs, "queue_pairs", 1,
+			SVQ_MIGRATION_MAX_PAIRS, &u) < 0)
+		goto out;
+	m->queue_pairs = u;
+	if (svq_json_get_hex64(&ctx, features, "guest_features",
+			&m->guest_features) < 0)
+		goto out;
+	if (!json_is_array(vrings) ||
+			json_array_size(vrings) > 2 * m->queue_pairs + 1u) {
+		svq_json_error(&ctx, "vrings: expected an array of at most %u vrings",
+			2 * m->queue_pairs + 1u);
+		goto out;
+	}
+	json_array_foreach(vrings, i, v)
+		if (svq_json_get_mig_vring(&ctx, v, i, m, &m->vrings[i]) < 0)
+			goto out;
+	m->nb_vrings = json_array_size(vrings);
+	if (!json_is_null(device)) {
+		if (!json_is_object(device)) {
+			svq_json_error(&ctx, "device_state: expected a state object or null");
+			goto out;
+		}
+		if (svq_state_from_json(device, &m->device, why, sizeof(why)) < 0) {
+			svq_json_error(&ctx, "device_state: %s", why);
+			goto out;
+		}
+		if (m->device.max_pairs != m->queue_pairs) {
+			svq_json_error(&ctx, "device_state.max_queue_pairs: %u, the port has %u",
+				m->device.max_pairs, m->queue_pairs);
+			goto out;
+		}
+		if (m->device.features & ~m->guest_features) {
+			svq_json_error(&ctx, "device_state.features: not a subset of guest_features");
+			goto out;
+		}
+		m->has_device = true;
+	}
+	*out = *m;
+	ret = 0;
+out:
+	free(m);
+	return ret;
+}
+
+/* ---- files ----------------------------------------------------------- */
+
+static int
+svq_json_save_file(json_t *root, const char *path, char *err, size_t err_len)
+{
 	int ret = 0;
 
 	if (root == NULL || json_dump_file(root, path,
@@ -445,19 +622,55 @@ svq_state_save(const struct svq_net_state *s, const char *path, char *err,
 	return ret;
 }
 
+static json_t *
+svq_json_load_file(const char *path, char *err, size_t err_len)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (root == NULL)
+		snprintf(err, err_len, "%s:%d: %s", path, jerr.line, jerr.text);
+	return root;
+}
+
+int
+svq_state_save(const struct svq_net_state *s, const char *path, char *err,
+		size_t err_len)
+{
+	return svq_json_save_file(svq_state_to_json(s), path, err, err_len);
+}
+
 int
 svq_state_load(const char *path, struct svq_net_state *s, char *err,
 		size_t err_len)
 {
-	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = svq_json_load_file(path, err, err_len);
 	int ret;
 
-	if (root == NULL) {
-		snprintf(err, err_len, "%s:%d: %s", path, jerr.line, jerr.text);
+	if (root == NULL)
 		return -EINVAL;
-	}
 	ret = svq_state_from_json(root, s, err, err_len);
+	json_decref(root);
+	return ret;
+}
+
+int
+svq_migration_save(const struct svq_migration_state *m, const char *path,
+		char *err, size_t err_len)
+{
+	return svq_json_save_file(svq_migration_to_json(m), path, err, err_len);
+}
+
+int
+svq_migration_load(const char *path, struct svq_migration_state *m,
+		char *err, size_t err_len)
+{
+	json_t *root = svq_json_load_file(path, err, err_len);
+	int ret;
+
+	if (root == NULL)
+		return -EINVAL;
+	ret = svq_migration_from_json(root, m, err, err_len);
 	json_decref(root);
 	return ret;
 }

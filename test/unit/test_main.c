@@ -28,6 +28,7 @@ main(int argc, char **argv)
 		unit_suite_sim_cvq,
 		unit_suite_cvq,
 		unit_suite_ctrl,
+		unit_suite_migration,
 		CU_SUITE_INFO_NULL,
 	};
 	unsigned int failed;

@@ -11,5 +11,6 @@ extern CU_SuiteInfo unit_suite_sim;
 extern CU_SuiteInfo unit_suite_sim_cvq;
 extern CU_SuiteInfo unit_suite_cvq;
 extern CU_SuiteInfo unit_suite_ctrl;
+extern CU_SuiteInfo unit_suite_migration;
 
 #endif /* TEST_UNIT_H */
