@@ -582,65 +582,125 @@ relay_state_save(unsigned int id, const char *path, char *err,
 	return ret;
 }
 
+/* Read a device state or a migration document from @p path or @p json,
+ * check all of it, then hand it to the port: nothing changes on error. */
 static int
-relay_restore_locked(unsigned int id, const struct svq_net_state *state,
-		bool *device_running, char *err, size_t err_len)
+relay_load(unsigned int id, bool migration, const char *path,
+		const json_t *json, bool *device_running, char *err,
+		size_t err_len)
 {
-	struct relay_port *rp = relay_port_lookup(id, err, err_len);
+	struct svq_migration_state m;
 	struct svq_port_info info;
+	struct relay_port *rp;
+	char why[256];
+	int ret;
 
-	if (rp == NULL)
-		return -ENODEV;
-	if (svq_port_set_restore_state(rp->port, state) < 0) {
-		relay_err(err, err_len,
-			"port %u: the state does not fit this port (queue pairs or features differ, see log)",
-			id);
+	if (json == NULL && (path == NULL || path[0] == '\0')) {
+		relay_err(err, err_len, "%s load: no file name",
+			migration ? "migration" : "state");
 		return -EINVAL;
 	}
-	svq_port_get_info(rp->port, &info);
-	if (device_running != NULL)
-		*device_running = info.device_started;
-	return 0;
+	if (migration)
+		ret = json != NULL ?
+			svq_migration_from_json(json, &m, why, sizeof(why)) :
+			svq_migration_load(path, &m, why, sizeof(why));
+	else
+		ret = json != NULL ?
+			svq_state_from_json(json, &m.device, why, sizeof(why)) :
+			svq_state_load(path, &m.device, why, sizeof(why));
+	if (ret < 0) {
+		relay_err(err, err_len, "port %u: %s", id, why);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&relay_lock);
+	rp = relay_port_lookup(id, err, err_len);
+	if (rp == NULL) {
+		ret = -ENODEV;
+	} else if ((migration ? svq_port_set_migration_state(rp->port, &m) :
+			svq_port_set_restore_state(rp->port, &m.device)) < 0) {
+		relay_err(err, err_len,
+			"port %u: the %s does not fit this port (queue pairs%s or features differ, see log)",
+			id, migration ? "migration state" : "state",
+			migration ? ", vrings" : "");
+		ret = -EINVAL;
+	} else {
+		svq_port_get_info(rp->port, &info);
+		if (device_running != NULL)
+			*device_running = info.device_started;
+	}
+	pthread_mutex_unlock(&relay_lock);
+	return ret;
 }
 
 int
 relay_state_load(unsigned int id, const char *path, bool *device_running,
 		char *err, size_t err_len)
 {
-	struct svq_net_state state;
-	char why[256];
-	int ret;
-
-	if (path == NULL || path[0] == '\0') {
-		relay_err(err, err_len, "state load: no file name");
-		return -EINVAL;
-	}
-	if (svq_state_load(path, &state, why, sizeof(why)) < 0) {
-		relay_err(err, err_len, "port %u: %s", id, why);
-		return -EINVAL;
-	}
-	pthread_mutex_lock(&relay_lock);
-	ret = relay_restore_locked(id, &state, device_running, err, err_len);
-	pthread_mutex_unlock(&relay_lock);
-	return ret;
+	return relay_load(id, false, path, NULL, device_running, err, err_len);
 }
 
 int
 relay_state_load_json(unsigned int id, const json_t *json,
 		bool *device_running, char *err, size_t err_len)
 {
-	struct svq_net_state state;
+	return relay_load(id, false, NULL, json, device_running, err, err_len);
+}
+
+/* ---- migration state ------------------------------------------------ */
+
+int
+relay_migration_state(unsigned int id, struct svq_migration_state *m,
+		char *err, size_t err_len)
+{
+	struct relay_port *rp;
+	int ret = -ENODEV;
+
+	pthread_mutex_lock(&relay_lock);
+	rp = relay_port_lookup(id, err, err_len);
+	if (rp != NULL) {
+		ret = svq_port_get_migration_state(rp->port, m);
+		if (ret < 0)
+			relay_err(err, err_len,
+				"port %u: no migration state (no frontend connected, or no vring started or stopped)",
+				id);
+	}
+	pthread_mutex_unlock(&relay_lock);
+	return ret;
+}
+
+int
+relay_migration_save(unsigned int id, const char *path, char *err,
+		size_t err_len)
+{
+	struct svq_migration_state m;
 	char why[256];
 	int ret;
 
-	if (svq_state_from_json(json, &state, why, sizeof(why)) < 0) {
-		relay_err(err, err_len, "port %u: %s", id, why);
+	if (path == NULL || path[0] == '\0') {
+		relay_err(err, err_len, "migration save: no file name");
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&relay_lock);
-	ret = relay_restore_locked(id, &state, device_running, err, err_len);
-	pthread_mutex_unlock(&relay_lock);
+	ret = relay_migration_state(id, &m, err, err_len);
+	if (ret < 0)
+		return ret;
+	ret = svq_migration_save(&m, path, why, sizeof(why));
+	if (ret < 0)
+		relay_err(err, err_len, "port %u: %s", id, why);
 	return ret;
+}
+
+int
+relay_migration_load(unsigned int id, const char *path,
+		bool *device_running, char *err, size_t err_len)
+{
+	return relay_load(id, true, path, NULL, device_running, err, err_len);
+}
+
+int
+relay_migration_load_json(unsigned int id, const json_t *json,
+		bool *device_running, char *err, size_t err_len)
+{
+	return relay_load(id, true, NULL, json, device_running, err, err_len);
 }
 
 /* ---- placement and mode --------------------------------------------- */

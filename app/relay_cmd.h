@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "relay_args.h"
+#include "svq_migration.h"
 #include "svq_port.h"
 
 #define RELAY_ERR_LEN 512
@@ -121,6 +122,21 @@ int relay_state_save(unsigned int id, const char *path,
 int relay_state_load(unsigned int id, const char *path, bool *device_running,
 		char *err, size_t err_len);
 int relay_state_load_json(unsigned int id, const json_t *state,
+		bool *device_running, char *err, size_t err_len);
+
+/* ---- migration state (device state, vring indices, port) ---- */
+
+/* From a port stopped by the frontend (GET_VRING_BASE), or a snapshot of
+ * running vrings. -ENODATA: no frontend, no vring started or stopped. */
+int relay_migration_state(unsigned int id, struct svq_migration_state *m,
+		char *err, size_t err_len);
+int relay_migration_save(unsigned int id, const char *path,
+		char *err, size_t err_len);
+/* The device state is replayed as by relay_state_load(); the vring bases
+ * are checked against those the frontend sets. */
+int relay_migration_load(unsigned int id, const char *path,
+		bool *device_running, char *err, size_t err_len);
+int relay_migration_load_json(unsigned int id, const json_t *json,
 		bool *device_running, char *err, size_t err_len);
 
 /* ---- placement and mode ---- */

@@ -78,6 +78,9 @@ static const char relay_help_text[] =
 "  set lcore-map <port> <vring> <lcore>       move a vring to another worker, live\n"
 "  state save <port> <file>                   write the device state (JSON)\n"
 "  state load <port> <file>                   replay a state when the device next starts\n"
+"  show migration <port>                      device state and vring indices, as migration JSON\n"
+"  migration save <port> <file>               write them to a file\n"
+"  migration load <port> <file>               replay its state, check its vring bases\n"
 "  port add <vhost-spec> [<device-spec>]      new port, e.g. port add /tmp/v1.sock,queues=2 sim,queues=2\n"
 "  port del <port>                            disconnect the guest, remove the port\n"
 "  quit                                       stop the relay\n"
@@ -141,6 +144,20 @@ print_port_info(unsigned int id)
 	out("  guest features: 0x%" PRIx64 "%s%s\n", info.guest_features,
 		names[0] ? " " : "", names);
 	out("  restore pending: %s\n", info.restore_pending ? "yes" : "no");
+	out("  device stops: %" PRIu64 "%s", info.device_stops,
+		info.stopped ? " (stopped now)" : "");
+	if (info.device_stops != 0)
+		out(", the last in %.1f us", info.last_stop_us);
+	out("; starts: %" PRIu64, info.device_starts);
+	if (info.device_starts != 0)
+		out(", the last in %.1f us (replay: %u commands, %.1f us)",
+			info.last_start_us, info.last_replay_commands,
+			info.last_replay_us);
+	out("\n");
+	if (info.migration_vrings != 0)
+		out("  migration state: %u of %u vring bases checked, %u differed from the frontend's\n",
+			info.migration_checked, info.migration_vrings,
+			info.migration_mismatches);
 }
 
 static void
@@ -539,6 +556,24 @@ print_cvq_state(unsigned int id, const struct svq_net_state *s)
 	}
 }
 
+/* Print @p j (owned) indented; @return false (after saying so) if it
+ * could not be. */
+static bool
+print_json(json_t *j)
+{
+	char *text = j != NULL ? json_dumps(j, JSON_INDENT(2) |
+			JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(j);
+	if (text == NULL) {
+		fail("out of memory");
+		return false;
+	}
+	out("%s\n", text);
+	free(text);
+	return true;
+}
+
 static void
 cmd_show_cvq_parsed(void *res, struct cmdline *cl, void *data)
 {
@@ -553,18 +588,8 @@ cmd_show_cvq_parsed(void *res, struct cmdline *cl, void *data)
 		return;
 	}
 	if (strcmp(r->what, "json") == 0) {
-		json_t *j = svq_state_to_json(&s);
-		char *text = j != NULL ? json_dumps(j, JSON_INDENT(2) |
-				JSON_PRESERVE_ORDER) : NULL;
-
-		if (text == NULL) {
-			json_decref(j);
-			fail("out of memory");
+		if (!print_json(svq_state_to_json(&s)))
 			return;
-		}
-		out("%s\n", text);
-		free(text);
-		json_decref(j);
 	} else {
 		print_cvq_state(r->port_id, &s);
 	}
@@ -585,6 +610,48 @@ static cmdline_parse_inst_t cmd_show_cvq = {
 	.help_str = "show cvq state|json <port>: device state from the control queue",
 	.tokens = { (void *)&cmd_show_cvq_show, (void *)&cmd_show_cvq_cvq,
 		(void *)&cmd_show_cvq_what, (void *)&cmd_show_cvq_id, NULL },
+};
+
+/* ---- show migration ------------------------------------------------- */
+
+struct cmd_show_migration_result {
+	cmdline_fixed_string_t show;
+	cmdline_fixed_string_t migration;
+	uint16_t port_id;
+};
+
+static void
+cmd_show_migration_parsed(void *res, struct cmdline *cl, void *data)
+{
+	struct cmd_show_migration_result *r = res;
+	struct svq_migration_state m;
+	char err[RELAY_ERR_LEN];
+
+	RTE_SET_USED(cl);
+	RTE_SET_USED(data);
+	if (relay_migration_state(r->port_id, &m, err, sizeof(err)) < 0) {
+		fail(err);
+		return;
+	}
+	if (print_json(svq_migration_to_json(&m)))
+		done();
+}
+
+static cmdline_parse_token_string_t cmd_show_migration_show =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_migration_result, show, "show");
+static cmdline_parse_token_string_t cmd_show_migration_migration =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_migration_result, migration,
+		"migration");
+static cmdline_parse_token_num_t cmd_show_migration_id =
+	TOKEN_NUM_INITIALIZER(struct cmd_show_migration_result, port_id,
+		RTE_UINT16);
+
+static cmdline_parse_inst_t cmd_show_migration = {
+	.f = cmd_show_migration_parsed,
+	.help_str = "show migration <port>: the migration state as JSON",
+	.tokens = { (void *)&cmd_show_migration_show,
+		(void *)&cmd_show_migration_migration,
+		(void *)&cmd_show_migration_id, NULL },
 };
 
 /* ---- set mode ------------------------------------------------------- */
@@ -676,7 +743,7 @@ static cmdline_parse_inst_t cmd_lcore_map = {
 		(void *)&cmd_lcore_map_lcore, NULL },
 };
 
-/* ---- state save|load ------------------------------------------------ */
+/* ---- state|migration save|load -------------------------------------- */
 
 struct cmd_state_result {
 	cmdline_fixed_string_t state;
@@ -689,31 +756,43 @@ static void
 cmd_state_parsed(void *res, struct cmdline *cl, void *data)
 {
 	struct cmd_state_result *r = res;
+	bool migration = strcmp(r->state, "migration") == 0;
 	char err[RELAY_ERR_LEN];
 	bool running = false;
+	int ret;
 
 	RTE_SET_USED(cl);
 	RTE_SET_USED(data);
 	if (strcmp(r->op, "save") == 0) {
-		if (relay_state_save(r->port_id, r->file, err, sizeof(err)) < 0) {
+		ret = migration ?
+			relay_migration_save(r->port_id, r->file, err, sizeof(err)) :
+			relay_state_save(r->port_id, r->file, err, sizeof(err));
+		if (ret < 0) {
 			fail(err);
 			return;
 		}
-		out("port %u: device state saved to %s\n", r->port_id, r->file);
+		out("port %u: %s saved to %s\n", r->port_id,
+			migration ? "migration state" : "device state", r->file);
 	} else {
-		if (relay_state_load(r->port_id, r->file, &running, err,
-				sizeof(err)) < 0) {
+		ret = migration ?
+			relay_migration_load(r->port_id, r->file, &running, err,
+				sizeof(err)) :
+			relay_state_load(r->port_id, r->file, &running, err,
+				sizeof(err));
+		if (ret < 0) {
 			fail(err);
 			return;
 		}
-		out("port %u: state from %s will be replayed when the device %sstarts\n",
-			r->port_id, r->file, running ? "next re" : "");
+		out("port %u: %s from %s will be replayed when the device %sstarts\n",
+			r->port_id, migration ? "migration state" : "state",
+			r->file, running ? "next re" : "");
 	}
 	done();
 }
 
 static cmdline_parse_token_string_t cmd_state_state =
-	TOKEN_STRING_INITIALIZER(struct cmd_state_result, state, "state");
+	TOKEN_STRING_INITIALIZER(struct cmd_state_result, state,
+		"state#migration");
 static cmdline_parse_token_string_t cmd_state_op =
 	TOKEN_STRING_INITIALIZER(struct cmd_state_result, op, "save#load");
 static cmdline_parse_token_num_t cmd_state_id =
@@ -724,7 +803,7 @@ static cmdline_parse_token_string_t cmd_state_file =
 
 static cmdline_parse_inst_t cmd_state = {
 	.f = cmd_state_parsed,
-	.help_str = "state save|load <port> <file>",
+	.help_str = "state|migration save|load <port> <file>",
 	.tokens = { (void *)&cmd_state_state, (void *)&cmd_state_op,
 		(void *)&cmd_state_id, (void *)&cmd_state_file, NULL },
 };
@@ -860,6 +939,7 @@ static cmdline_parse_ctx_t relay_ctx[] = {
 	&cmd_clear_id_inst,
 	&cmd_show_device,
 	&cmd_show_cvq,
+	&cmd_show_migration,
 	&cmd_set_mode,
 	&cmd_lcore_map,
 	&cmd_state,

@@ -297,6 +297,18 @@ m_port_info(const json_t *params, struct relay_ctl_reply *r)
 				(int)info.rss_max_indirection_table_length,
 			"supported_hash_types",
 				json_hex64(info.supported_hash_types));
+	json_object_set_new(r->result, "migration", json_pack(
+		"{s:b, s:I, s:f, s:I, s:f, s:f, s:i, s:i, s:i, s:i}",
+		"stopped", info.stopped,
+		"device_stops", (json_int_t)info.device_stops,
+		"last_stop_us", info.last_stop_us,
+		"device_starts", (json_int_t)info.device_starts,
+		"last_start_us", info.last_start_us,
+		"last_replay_us", info.last_replay_us,
+		"last_replay_commands", (int)info.last_replay_commands,
+		"vrings_to_check", (int)info.migration_vrings,
+		"vrings_checked", (int)info.migration_checked,
+		"base_mismatches", (int)info.migration_mismatches));
 	return 0;
 }
 
@@ -425,8 +437,9 @@ m_cvq_state(const json_t *params, struct relay_ctl_reply *r)
 	return 0;
 }
 
+/* state.save and migration.save */
 static int
-m_state_save(const json_t *params, struct relay_ctl_reply *r)
+save_file(const json_t *params, struct relay_ctl_reply *r, bool migration)
 {
 	static const char *const allowed[] = { "port", "file", NULL };
 	const char *file;
@@ -437,15 +450,17 @@ m_state_save(const json_t *params, struct relay_ctl_reply *r)
 			get_port(params, &id, r) < 0 ||
 			get_string(params, "file", true, &file, r) < 0)
 		return -1;
-	ret = relay_state_save(id, file, r->msg, sizeof(r->msg));
+	ret = migration ? relay_migration_save(id, file, r->msg, sizeof(r->msg)) :
+		relay_state_save(id, file, r->msg, sizeof(r->msg));
 	if (ret < 0)
 		return reply_action_error(r, ret);
 	r->result = json_pack("{s:i, s:s}", "port", (int)id, "file", file);
 	return 0;
 }
 
+/* state.load and migration.load: a file, or the document inline */
 static int
-m_state_load(const json_t *params, struct relay_ctl_reply *r)
+load(const json_t *params, struct relay_ctl_reply *r, bool migration)
 {
 	static const char *const allowed[] = { "port", "file", "state", NULL };
 	const json_t *state = json_object_get(params, "state");
@@ -463,19 +478,64 @@ m_state_load(const json_t *params, struct relay_ctl_reply *r)
 			"params: give either 'file' or 'state'");
 	if (state != NULL && !json_is_object(state))
 		return reply_error(r, RELAY_CTL_INVALID_PARAMS,
-			"params.state: expected a state object (doc/state-schema.md)");
-	if (file != NULL)
-		ret = relay_state_load(id, file, &running, r->msg,
-			sizeof(r->msg));
+			"params.state: expected a %s object (doc/state-schema.md)",
+			migration ? "migration state" : "state");
+	if (migration)
+		ret = file != NULL ?
+			relay_migration_load(id, file, &running, r->msg, sizeof(r->msg)) :
+			relay_migration_load_json(id, state, &running, r->msg, sizeof(r->msg));
 	else
-		ret = relay_state_load_json(id, state, &running, r->msg,
-			sizeof(r->msg));
+		ret = file != NULL ?
+			relay_state_load(id, file, &running, r->msg, sizeof(r->msg)) :
+			relay_state_load_json(id, state, &running, r->msg, sizeof(r->msg));
 	if (ret < 0)
 		return reply_action_error(r, ret);
 	r->result = json_pack("{s:i, s:s, s:b}", "port", (int)id,
 		"replay", running ? "next device restart" : "next device start",
 		"device_running", running);
 	return 0;
+}
+
+static int
+m_state_save(const json_t *params, struct relay_ctl_reply *r)
+{
+	return save_file(params, r, false);
+}
+
+static int
+m_state_load(const json_t *params, struct relay_ctl_reply *r)
+{
+	return load(params, r, false);
+}
+
+static int
+m_migration_state(const json_t *params, struct relay_ctl_reply *r)
+{
+	static const char *const allowed[] = { "port", NULL };
+	struct svq_migration_state m;
+	unsigned int id;
+	int ret;
+
+	if (check_members(params, allowed, r) < 0 ||
+			get_port(params, &id, r) < 0)
+		return -1;
+	ret = relay_migration_state(id, &m, r->msg, sizeof(r->msg));
+	if (ret < 0)
+		return reply_action_error(r, ret);
+	r->result = svq_migration_to_json(&m);
+	return 0;
+}
+
+static int
+m_migration_save(const json_t *params, struct relay_ctl_reply *r)
+{
+	return save_file(params, r, true);
+}
+
+static int
+m_migration_load(const json_t *params, struct relay_ctl_reply *r)
+{
+	return load(params, r, true);
 }
 
 static int
@@ -573,6 +633,9 @@ static const struct relay_ctl_method {
 	{ "cvq.state", m_cvq_state, "port", "the device state the guest set through the control queue (state JSON)" },
 	{ "state.save", m_state_save, "port file", "write the device state to a file on the relay's host" },
 	{ "state.load", m_state_load, "port file|state", "replay a state (file or inline JSON) when the device next starts" },
+	{ "migration.state", m_migration_state, "port", "the migration state: device state, vring indices, port (migration JSON)" },
+	{ "migration.save", m_migration_save, "port file", "write the migration state to a file on the relay's host" },
+	{ "migration.load", m_migration_load, "port file|state", "take a migration state (file or inline JSON): replay its device state, check its vring bases" },
 	{ "port.add", m_port_add, "vhost [device]", "add a port: vhost spec as --vhost, device spec as --device" },
 	{ "port.del", m_port_del, "port", "disconnect the guest and remove the port" },
 	{ "lcore.move", m_lcore_move, "port queue lcore", "move a vring to another worker lcore, live" },

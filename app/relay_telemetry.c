@@ -136,6 +136,18 @@ relay_tel_port_info(const char *cmd, const char *params,
 		info.max_virtqueue_pairs);
 	rte_tel_data_add_dict_int(d, "mtu", info.mtu);
 	rte_tel_data_add_dict_int(d, "restore_pending", info.restore_pending);
+	rte_tel_data_add_dict_int(d, "stopped", info.stopped);
+	rte_tel_data_add_dict_u64(d, "device_stops", info.device_stops);
+	rte_tel_data_add_dict_int(d, "last_stop_us", (int)info.last_stop_us);
+	rte_tel_data_add_dict_u64(d, "device_starts", info.device_starts);
+	rte_tel_data_add_dict_int(d, "last_start_us", (int)info.last_start_us);
+	rte_tel_data_add_dict_int(d, "last_replay_us", (int)info.last_replay_us);
+	rte_tel_data_add_dict_int(d, "last_replay_commands",
+		info.last_replay_commands);
+	rte_tel_data_add_dict_int(d, "migration_vrings", info.migration_vrings);
+	rte_tel_data_add_dict_int(d, "migration_checked", info.migration_checked);
+	rte_tel_data_add_dict_int(d, "migration_mismatches",
+		info.migration_mismatches);
 	return 0;
 }
 

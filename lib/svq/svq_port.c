@@ -46,6 +46,7 @@
 #include "svq_ctrl.h"
 #include "svq_device.h"
 #include "svq_log.h"
+#include "svq_migration.h"
 #include "svq_port.h"
 #include "svq_queue.h"
 #include "svq_vhost_msg.h"
@@ -156,7 +157,28 @@ struct svq_port {
 	uint16_t max_ring_size;
 
 	struct svq_queue *queues;
+
+	/* Migration (issue P4): the last device stop and start, timed; what
+	 * the frontend was answered to each GET_VRING_BASE of the current
+	 * stop; the bases a loaded migration state expects it to set. */
+	uint64_t device_stops;
+	uint64_t device_starts;
+	double last_stop_us;
+	double last_start_us;
+	double last_replay_us;
+	uint32_t last_replay_commands;
+	struct svq_port_mig_base {
+		bool valid;
+		uint16_t last_avail;
+		uint16_t used;
+	} mig_out[SVQ_MIGRATION_MAX_VRINGS], mig_in[SVQ_MIGRATION_MAX_VRINGS];
+	uint16_t mig_expected;
+	uint16_t mig_checked;
+	uint32_t mig_mismatches;
 };
+
+_Static_assert(SVQ_MIGRATION_MAX_PAIRS == SVQ_MAX_QUEUE_PAIRS,
+	"a migration state holds every vring of a port");
 
 static TAILQ_HEAD(, svq_port) svq_ports = TAILQ_HEAD_INITIALIZER(svq_ports);
 static pthread_mutex_t svq_ports_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -170,6 +192,15 @@ static unsigned int svq_port_next_id;
 #define SVQ_PORT_MIGRATE_LOG(port, level, fmt, ...) \
 	SVQ_LOG(migrate, level, "%s (%s): " fmt, (port)->name, (port)->path, \
 		##__VA_ARGS__)
+
+/* Migration bookkeeping, at the end of the file. */
+static double svq_tsc_us_since(uint64_t start);
+static void svq_port_suspend(struct svq_port *port);
+static void svq_port_migration_note_base(struct svq_port *port, const void *msg);
+static void svq_port_migration_check_base(struct svq_port *port, uint16_t qid,
+		uint32_t base);
+static void svq_port_migration_info(const struct svq_port *port,
+		struct svq_port_info *info);
 
 static struct svq_port *
 svq_port_by_vid(int vid)
@@ -335,9 +366,10 @@ svq_port_ctrl_start(struct svq_port *port, uint64_t features)
 		return ret;
 	}
 	port->restore_pending = false;
+	port->last_replay_us = svq_tsc_us_since(start);
+	port->last_replay_commands = ret;
 	SVQ_PORT_MIGRATE_LOG(port, INFO, "restored device state: %d commands in %.1f us",
-		ret, (double)(rte_get_tsc_cycles() - start) * 1e6 /
-		rte_get_tsc_hz());
+		ret, port->last_replay_us);
 	return 0;
 }
 
@@ -347,7 +379,7 @@ svq_port_device_start(struct svq_port *port)
 	struct svq_device *dev = port->dev;
 	uint8_t status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 	struct virtio_net_config config;
-	uint64_t features, model_features;
+	uint64_t features, model_features, start;
 	int ret;
 
 	if (port->device_started)
@@ -359,6 +391,9 @@ svq_port_device_start(struct svq_port *port)
 		SVQ_PORT_LOG(port, ERR, "vring ready before any memory table");
 		return -EINVAL;
 	}
+	start = rte_get_tsc_cycles();
+	port->last_replay_us = 0;
+	port->last_replay_commands = 0;
 	/* The device sees the guest's device-class features; ring features
 	 * are the relay's business on each side, and so are the control
 	 * features when the relay answers the control queue. */
@@ -407,8 +442,10 @@ svq_port_device_start(struct svq_port *port)
 		}
 	}
 	port->device_started = true;
-	SVQ_PORT_LOG(port, INFO, "device %s started, features 0x%" PRIx64 "%s",
-		dev->name, features, port->emulated_ctrl &&
+	port->device_starts++;
+	port->last_start_us = svq_tsc_us_since(start);
+	SVQ_PORT_LOG(port, INFO, "device %s started in %.1f us, features 0x%" PRIx64 "%s",
+		dev->name, port->last_start_us, features, port->emulated_ctrl &&
 		(model_features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) ?
 		"; the relay answers the control queue" : "");
 	return 0;
@@ -890,14 +927,16 @@ svq_vhost_pre_msg(int vid, void *msg)
 			result = RTE_VHOST_MSG_RESULT_ERR;
 			break;
 		}
+		if (request == SVQ_VHOST_USER_SET_VRING_BASE)
+			svq_port_migration_check_base(port, qid,
+				svq_vhost_msg_u32(msg, 1));
 		if (request == SVQ_VHOST_USER_GET_VRING_BASE) {
 			/* The frontend is stopping the device (librte_vhost
 			 * itself calls destroy_device here): stop all of it
 			 * at once, or a vring still running would feed one
 			 * already stopped, and keep it stopped until a vring
 			 * is set up again. */
-			svq_queues_stop(port, 0, port->nb_vrings);
-			port->suspended = true;
+			svq_port_suspend(port);
 		} else {
 			svq_queues_stop(port, qid, 1);
 		}
@@ -964,6 +1003,9 @@ svq_vhost_post_msg(int vid, void *msg)
 			svq_port_device_stop(port);
 		break;
 	}
+	case SVQ_VHOST_USER_GET_VRING_BASE:
+		svq_port_migration_note_base(port, msg);
+		break;
 	default:
 		break;
 	}
@@ -1501,6 +1543,7 @@ svq_port_get_info(struct svq_port *port, struct svq_port_info *info)
 			SVQ_PASSTHROUGH_FEATURES & info->device_features;
 	info->device_status = dev->ops->get_status(dev);
 	dev->ops->get_config(dev, &config, 0, sizeof(config));
+	svq_port_migration_info(port, info);
 	pthread_mutex_unlock(&port->lock);
 
 	memcpy(info->mac, config.mac, sizeof(info->mac));
@@ -1633,5 +1676,200 @@ svq_port_set_mode(struct svq_port *port, enum svq_port_mode mode)
 		SVQ_PORT_LOG(port, INFO, "mode %s", svq_port_mode_name(mode));
 	}
 	pthread_mutex_unlock(&port->lock);
+	return 0;
+}
+
+/* ---- migration ------------------------------------------------------ */
+
+static double
+svq_tsc_us_since(uint64_t start)
+{
+	return (double)(rte_get_tsc_cycles() - start) * 1e6 / rte_get_tsc_hz();
+}
+
+/*
+ * GET_VRING_BASE: the frontend stops the device. The first one stops
+ * every vring (drained, rewound, bases handed to the library) and is the
+ * relay's share of the stop: timed. Called under the port lock.
+ */
+static void
+svq_port_suspend(struct svq_port *port)
+{
+	uint64_t start = rte_get_tsc_cycles();
+	bool first = !port->suspended;
+
+	if (first)
+		memset(port->mig_out, 0, sizeof(port->mig_out));
+	svq_queues_stop(port, 0, port->nb_vrings);
+	port->suspended = true;
+	if (!first)
+		return;
+	port->device_stops++;
+	port->last_stop_us = svq_tsc_us_since(start);
+	SVQ_PORT_MIGRATE_LOG(port, INFO, "device stopped in %.1f us",
+		port->last_stop_us);
+}
+
+/* After GET_VRING_BASE: what the frontend was answered is what it
+ * migrates; keep it for the migration state. */
+static void
+svq_port_migration_note_base(struct svq_port *port, const void *msg)
+{
+	uint32_t qid = svq_vhost_msg_u32(msg, 0);
+	uint16_t last_avail, used;
+
+	if (qid >= port->nb_vrings || port->vid < 0 ||
+			rte_vhost_get_vring_base(port->vid, qid, &last_avail,
+				&used) != 0)
+		return;
+	port->mig_out[qid] = (struct svq_port_mig_base){ .valid = true,
+		.last_avail = svq_vhost_msg_u32(msg, 1), .used = used };
+}
+
+/*
+ * SET_VRING_BASE after a migration state was loaded: the frontend's base
+ * is the one used (QEMU migrated it with the guest), but one that differs
+ * from what the source's relay answered means the two relays' views of
+ * the ring disagree, so it is said and counted. Once per vring and load.
+ */
+static void
+svq_port_migration_check_base(struct svq_port *port, uint16_t qid,
+		uint32_t base)
+{
+	struct svq_port_mig_base *want = &port->mig_in[qid];
+
+	if (!want->valid)
+		return;
+	want->valid = false;
+	port->mig_checked++;
+	if (base != want->last_avail) {
+		port->mig_mismatches++;
+		SVQ_PORT_MIGRATE_LOG(port, WARNING,
+			"q%u: the frontend sets base %u, the migration state says %u (used %u); the frontend's is used",
+			qid, base, want->last_avail, want->used);
+	}
+	if (port->mig_checked == port->mig_expected)
+		SVQ_PORT_MIGRATE_LOG(port, INFO,
+			"migration state: %u vring bases checked, %u differed",
+			port->mig_checked, port->mig_mismatches);
+}
+
+static void
+svq_port_migration_info(const struct svq_port *port,
+		struct svq_port_info *info)
+{
+	info->stopped = port->suspended;
+	info->device_stops = port->device_stops;
+	info->last_stop_us = port->last_stop_us;
+	info->device_starts = port->device_starts;
+	info->last_start_us = port->last_start_us;
+	info->last_replay_us = port->last_replay_us;
+	info->last_replay_commands = port->last_replay_commands;
+	info->migration_vrings = port->mig_expected;
+	info->migration_checked = port->mig_checked;
+	info->migration_mismatches = port->mig_mismatches;
+}
+
+int
+svq_port_get_migration_state(struct svq_port *port,
+		struct svq_migration_state *m)
+{
+	uint16_t qid;
+	int ret = 0;
+
+	memset(m, 0, sizeof(*m));
+	pthread_mutex_lock(&port->lock);
+	m->stopped = port->suspended;
+	m->queue_pairs = port->nb_queue_pairs;
+	m->guest_features = port->guest_features;
+	for (qid = 0; qid < port->nb_vrings; qid++) {
+		const struct svq_queue *q = &port->queues[qid];
+		struct svq_migration_vring *v = &m->vrings[m->nb_vrings];
+
+		if (port->suspended) {
+			if (!port->mig_out[qid].valid)
+				continue;
+			v->last_avail = port->mig_out[qid].last_avail;
+			v->used = port->mig_out[qid].used;
+			v->state = SVQ_MIGRATION_VRING_STOPPED;
+		} else if (!q->started) {
+			continue;
+		} else if (q->ctrl != NULL) {
+			/* The worker moves these meanwhile: a snapshot. */
+			v->last_avail = __atomic_load_n(&q->ctrl->guest_last_avail,
+				__ATOMIC_RELAXED);
+			v->used = __atomic_load_n(&q->ctrl->guest_used,
+				__ATOMIC_RELAXED);
+			v->state = SVQ_MIGRATION_VRING_RUNNING;
+		} else if (q->passthrough) {
+			v->used = __atomic_load_n(&q->vq.guest_used,
+				__ATOMIC_RELAXED);
+			v->last_avail = v->used;
+			v->state = SVQ_MIGRATION_VRING_PASSTHROUGH;
+		} else {
+			v->last_avail = __atomic_load_n(&q->vq.guest_last_avail,
+				__ATOMIC_RELAXED);
+			v->used = __atomic_load_n(&q->vq.guest_used,
+				__ATOMIC_RELAXED);
+			v->state = SVQ_MIGRATION_VRING_RUNNING;
+		}
+		v->index = qid;
+		m->nb_vrings++;
+	}
+	if (port->vid < 0 || (!port->suspended && m->nb_vrings == 0))
+		ret = -ENODATA;
+	pthread_mutex_unlock(&port->lock);
+	if (ret == 0)
+		m->has_device = svq_port_get_net_state(port, &m->device) == 0;
+	return ret;
+}
+
+int
+svq_port_set_migration_state(struct svq_port *port,
+		const struct svq_migration_state *m)
+{
+	uint16_t i;
+	int ret;
+
+	if (m->queue_pairs != port->nb_queue_pairs ||
+			(m->guest_features & ~port->offered_features)) {
+		SVQ_PORT_MIGRATE_LOG(port, ERR,
+			"migration state for %u queue pairs, guest features 0x%" PRIx64 " cannot be taken here (%u pairs, offered 0x%" PRIx64 ")",
+			m->queue_pairs, m->guest_features, port->nb_queue_pairs,
+			port->offered_features);
+		return -EINVAL;
+	}
+	for (i = 0; i < m->nb_vrings; i++) {
+		if (m->vrings[i].index >= port->nb_vrings) {
+			SVQ_PORT_MIGRATE_LOG(port, ERR,
+				"migration state has vring %u, the port %u",
+				m->vrings[i].index, port->nb_vrings);
+			return -EINVAL;
+		}
+	}
+	/* A frontend that keeps the control queue restores the device
+	 * state itself. */
+	if (m->has_device &&
+			(m->device.features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ))) {
+		ret = svq_port_set_restore_state(port, &m->device);
+		if (ret < 0)
+			return ret;
+	}
+	pthread_mutex_lock(&port->lock);
+	memset(port->mig_in, 0, sizeof(port->mig_in));
+	for (i = 0; i < m->nb_vrings; i++)
+		port->mig_in[m->vrings[i].index] = (struct svq_port_mig_base){
+			.valid = true, .last_avail = m->vrings[i].last_avail,
+			.used = m->vrings[i].used };
+	port->mig_expected = m->nb_vrings;
+	port->mig_checked = 0;
+	port->mig_mismatches = 0;
+	pthread_mutex_unlock(&port->lock);
+	SVQ_PORT_MIGRATE_LOG(port, INFO,
+		"migration state from a %s port: %u vring bases to check, device state %s",
+		m->stopped ? "stopped" : "running", m->nb_vrings,
+		!m->has_device ? "none" :
+		(m->device.features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ)) ?
+		"replayed at the next device start" : "kept by the frontend");
 	return 0;
 }

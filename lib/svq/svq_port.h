@@ -21,6 +21,7 @@
 
 struct svq_port;
 struct svq_device;
+struct svq_migration_state;
 
 /** When the vrings go through shadow rings. */
 enum svq_port_mode {
@@ -141,6 +142,19 @@ struct svq_port_info {
 	uint8_t rss_max_key_size;
 	uint16_t rss_max_indirection_table_length;
 	uint32_t supported_hash_types;
+	/* Migration: the last device stop and start, timed (issue P4). */
+	bool stopped;			/**< by GET_VRING_BASE, until a vring is set up again */
+	uint64_t device_stops;		/**< stops by GET_VRING_BASE */
+	double last_stop_us;		/**< first GET_VRING_BASE to every vring stopped */
+	uint64_t device_starts;
+	double last_start_us;		/**< reset to DRIVER_OK, replay included */
+	double last_replay_us;		/**< that start's replay, 0 without one */
+	uint32_t last_replay_commands;
+	/* The vring bases of the last migration state loaded, checked
+	 * against the frontend's SET_VRING_BASE. */
+	uint16_t migration_vrings;	/**< bases to check */
+	uint16_t migration_checked;	/**< checked so far */
+	uint32_t migration_mismatches;	/**< the frontend's base differed */
 };
 
 /**
@@ -181,6 +195,30 @@ int svq_port_move_queue(struct svq_port *port, uint16_t qid,
  *   relay does not poll.
  */
 int svq_port_set_mode(struct svq_port *port, enum svq_port_mode mode);
+
+/**
+ * Export what a migration destination needs (struct svq_migration_state):
+ * with the port stopped by the frontend (GET_VRING_BASE), the base each
+ * vring was answered; with vrings running, a snapshot of their indices,
+ * which the worker moves on. Control threads only.
+ *
+ * @return 0, or -ENODATA without a frontend, or with no vring started
+ *   nor stopped.
+ */
+int svq_port_get_migration_state(struct svq_port *port,
+		struct svq_migration_state *m);
+
+/**
+ * Import a migration state: its device state, if the control queue is
+ * the relay's, is replayed when the device next starts (as
+ * svq_port_set_restore_state()); its vring bases are compared with those
+ * the frontend sets (SET_VRING_BASE), which are the ones used. Control
+ * threads only.
+ *
+ * @return 0, or -EINVAL if the state cannot fit the port (nothing changed).
+ */
+int svq_port_set_migration_state(struct svq_port *port,
+		const struct svq_migration_state *m);
 
 /** "always" or "on-migration". */
 const char *svq_port_mode_name(enum svq_port_mode mode);
