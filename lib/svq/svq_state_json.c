@@ -533,6 +533,14 @@ svq_migration_from_json(const json_t *root, struct svq_migration_state *out,
 	size_t i;
 	int ret = -EINVAL;
 
+	/* The schema first: a device state alone is a likely mistake. */
+	schema = json_object_get(root, "schema");
+	if (json_is_string(schema) &&
+			strcmp(json_string_value(schema), SVQ_MIGRATION_SCHEMA) != 0)
+		return svq_json_error(&ctx, "schema: '%s', not %s%s",
+			json_string_value(schema), SVQ_MIGRATION_SCHEMA,
+			strcmp(json_string_value(schema), SVQ_STATE_SCHEMA) == 0 ?
+			" (a device state alone is loaded as a state)" : "");
 	/* Every member as "o" and checked below: jansson's own type errors
 	 * do not name the member. */
 	if (json_unpack_ex((json_t *)root, &jerr, JSON_STRICT,
@@ -544,7 +552,8 @@ svq_migration_from_json(const json_t *root, struct svq_migration_state *out,
 		return svq_json_error(&ctx, "%s", jerr.text);
 	if (!json_is_string(schema) ||
 			strcmp(json_string_value(schema), SVQ_MIGRATION_SCHEMA) != 0)
-		return svq_json_error(&ctx, "schema: not %s", SVQ_MIGRATION_SCHEMA);
+		return svq_json_error(&ctx, "schema: expected \"%s\"",
+			SVQ_MIGRATION_SCHEMA);
 	if (!json_is_integer(version) ||
 			json_integer_value(version) != SVQ_MIGRATION_VERSION)
 		return svq_json_error(&ctx, "version: this relay reads version %d only",
