@@ -155,6 +155,18 @@ expect_refused(const char *text, const char *want)
 	free(before);
 }
 
+/* As expect_refused, for mig as written. */
+static void
+expect_mig_refused(const char *want)
+{
+	json_t *j = svq_migration_to_json(&mig);
+	char *text = json_dumps(j, 0);
+
+	expect_refused(text, want);
+	free(text);
+	json_decref(j);
+}
+
 /* As expect_refused, for a document with member @p key set to @p v. */
 static void
 expect_member_refused(const char *key, json_t *v, const char *want)
@@ -235,30 +247,18 @@ test_refuses_malformed(void)
 	make_stopped(&mig);
 	mig.guest_features &= ~F(VIRTIO_NET_F_CTRL_VQ);
 	mig.device.features &= ~F(VIRTIO_NET_F_CTRL_VQ);
-	j = svq_migration_to_json(&mig);
-	good = json_dumps(j, 0);
-	expect_refused(good, "control vring 4 without VIRTIO_NET_F_CTRL_VQ");
-	free(good);
-	json_decref(j);
+	expect_mig_refused("control vring 4 without VIRTIO_NET_F_CTRL_VQ");
 
 	make_stopped(&mig);
 	mig.guest_features &= ~F(VIRTIO_NET_F_CTRL_VLAN);
-	j = svq_migration_to_json(&mig);
-	good = json_dumps(j, 0);
-	expect_refused(good, "not a subset of guest_features");
-	free(good);
-	json_decref(j);
+	expect_mig_refused("not a subset of guest_features");
 
 	make_stopped(&mig);
 	mig.stopped = false;
 	mig.nb_vrings = 1;
 	mig.vrings[0].state = SVQ_MIGRATION_VRING_PASSTHROUGH;
 	mig.vrings[0].used = 3000;
-	j = svq_migration_to_json(&mig);
-	good = json_dumps(j, 0);
-	expect_refused(good, "passthrough with last_avail 3020, used 3000");
-	free(good);
-	json_decref(j);
+	expect_mig_refused("passthrough with last_avail 3020, used 3000");
 
 	expect_member_refused("vrings", json_object(), "vrings: expected an array");
 	expect_member_refused("device_state", json_integer(7),
