@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 
 #define SVQ_LOG_PAGE_SHIFT 12	/* VHOST_LOG_PAGE: 4 KiB */
