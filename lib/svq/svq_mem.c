@@ -66,10 +66,18 @@ svq_mem_gpa_range_valid_slow(const struct svq_mem_map *map, uint64_t gpa,
 	/* A buffer may straddle regions that are adjacent in guest-physical
 	 * space; the device translates each piece itself. At most one step
 	 * per region, so the walk is bounded. */
-	uint32_t steps;
+	uint32_t i, steps;
 
-	if (len == 0)
-		return svq_mem_find(map, gpa) != NULL;
+	if (len == 0) {
+		/* As in the fast path: the end of a region counts as inside. */
+		for (i = 0; i < map->nregions; i++) {
+			const struct svq_mem_region *r = &map->regions[i];
+
+			if (gpa >= r->gpa && gpa - r->gpa <= r->size)
+				return true;
+		}
+		return false;
+	}
 	for (steps = 0; steps < map->nregions; steps++) {
 		uint64_t chunk = len;
 
@@ -78,7 +86,10 @@ svq_mem_gpa_range_valid_slow(const struct svq_mem_map *map, uint64_t gpa,
 		len -= chunk;
 		if (len == 0)
 			return true;
-		gpa += chunk;	/* cannot wrap: chunk ends inside a region */
+		/* A region may end at 2^64: a buffer does not wrap to 0. */
+		if (gpa + chunk == 0)
+			return false;
+		gpa += chunk;
 	}
 	return false;
 }

@@ -30,6 +30,8 @@ struct svq_mem_region {
  * relay does not offer. */
 #define SVQ_MEM_MAX_REGIONS 8
 
+/* No region wraps past 2^64 (svq_port refuses such a table); one may end
+ * exactly there. */
 struct svq_mem_map {
 	uint32_t nregions;
 	struct svq_mem_region regions[SVQ_MEM_MAX_REGIONS];

@@ -480,6 +480,20 @@ svq_port_refresh_mem(struct svq_port *port)
 		free(table);
 		return -E2BIG;
 	}
+	for (i = 0; i < table->nregions; i++) {
+		uint64_t gpa = table->regions[i].guest_phys_addr;
+
+		/* Translation works on offsets into a region: it must not
+		 * wrap past 2^64 (it may end there). */
+		if (table->regions[i].size == 0 ||
+				gpa > 0 - table->regions[i].size) {
+			SVQ_PORT_LOG(port, ERR,
+				"memory region 0x%" PRIx64 "+0x%" PRIx64 " wraps past 2^64",
+				gpa, table->regions[i].size);
+			free(table);
+			return -EINVAL;
+		}
+	}
 	if (port->device_started)
 		svq_port_dma_map_guest(port, false);
 	port->mem.nregions = table->nregions;

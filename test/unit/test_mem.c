@@ -77,6 +77,19 @@ test_range_wrap_and_huge(void)
 	CU_ASSERT_FALSE(svq_mem_gpa_range_valid(&m, 0x10000, UINT32_MAX));
 }
 
+/* Found by fuzz-shadow: a region ending at 2^64 and one at 0 are not
+ * adjacent. */
+static void
+test_range_wrap_at_top(void)
+{
+	struct svq_mem_map m = two_adjacent_and_one_apart();
+
+	m.regions[1].gpa = 0;
+	m.regions[2].gpa = 0 - m.regions[2].size;
+	CU_ASSERT_TRUE(svq_mem_gpa_range_valid(&m, UINT64_MAX - 0xf, 0x10));
+	CU_ASSERT_FALSE(svq_mem_gpa_range_valid(&m, UINT64_MAX - 0xf, 0x20));
+}
+
 static void
 test_hva_to_gpa(void)
 {
@@ -101,6 +114,9 @@ test_zero_length(void)
 
 	CU_ASSERT_TRUE(svq_mem_gpa_range_valid(&m, 0x1000, 0));
 	CU_ASSERT_FALSE(svq_mem_gpa_range_valid(&m, 0x5000, 0));
+	/* at the end of any region, not only the first (found by fuzz-shadow) */
+	CU_ASSERT_TRUE(svq_mem_gpa_range_valid(&m, 0x11000, 0));
+	CU_ASSERT_FALSE(svq_mem_gpa_range_valid(&m, 0x11001, 0));
 	CU_ASSERT_FALSE(svq_mem_gpa_range_valid(&empty, 0, 0));
 	CU_ASSERT_FALSE(svq_mem_gpa_range_valid(&empty, 0x1000, 1));
 }
@@ -109,6 +125,7 @@ static CU_TestInfo mem_tests[] = {
 	{ "translate shortens to region", test_translate_shortens_to_region },
 	{ "range validation across regions", test_range_valid },
 	{ "ranges that wrap or overflow", test_range_wrap_and_huge },
+	{ "no range across 2^64", test_range_wrap_at_top },
 	{ "zero-length and empty map", test_zero_length },
 	{ "host address back to guest-physical", test_hva_to_gpa },
 	CU_TEST_INFO_NULL,
