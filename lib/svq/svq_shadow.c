@@ -188,7 +188,7 @@ struct svq_burst_acc {
  * and overlapping chains, and bounds the walk by the ring size.
  */
 static __rte_always_inline bool
-svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head,
+svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head, uint16_t pos,
 		struct svq_burst_acc *acc)
 {
 	const volatile struct vring_desc *gdesc = vq->guest.desc;
@@ -255,6 +255,7 @@ svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head,
 	}
 
 	vq->inflight[head].ndescs = ndescs;
+	vq->inflight[head].avail_pos = pos;
 	vq->inflight[head].writable_len = RTE_MIN(writable, (uint64_t)UINT32_MAX);
 	acc->descs += ndescs;
 	return true;
@@ -293,7 +294,7 @@ svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 	for (i = 0; i < pending; i++) {
 		uint16_t head = vq->guest.avail->ring[last_avail & mask];
 
-		if (unlikely(!svq_forward_chain(vq, head, &acc)))
+		if (unlikely(!svq_forward_chain(vq, head, shadow_avail, &acc)))
 			break;
 		vq->shadow.avail->ring[shadow_avail & mask] = head;
 		last_avail++;
@@ -497,6 +498,21 @@ svq_shadow_forward_used(struct svq_shadow_vq *vq)
 	return i;
 }
 
+/* Chains still in flight that were posted at shadow avail entries
+ * @p from and later. */
+static uint16_t
+svq_shadow_inflight_since(const struct svq_shadow_vq *vq, uint16_t from)
+{
+	uint16_t span = vq->shadow_avail - from, n = 0;
+	uint32_t id;
+
+	for (id = 0; id < vq->size; id++)
+		if (vq->inflight[id].ndescs != 0 &&
+				(uint16_t)(vq->inflight[id].avail_pos - from) < span)
+			n++;
+	return n;
+}
+
 int
 svq_shadow_stop(struct svq_shadow_vq *vq, uint16_t device_last_avail)
 {
@@ -508,10 +524,14 @@ svq_shadow_stop(struct svq_shadow_vq *vq, uint16_t device_last_avail)
 	while (svq_shadow_forward_used(vq) != 0)
 		;
 
+	/* Every chain the device did not take must still be in flight: one
+	 * it completed cannot be offered again. */
 	untouched = vq->shadow_avail - device_last_avail;
-	if (unlikely(untouched > vq->nb_inflight)) {
+	if (unlikely(untouched > vq->nb_inflight ||
+			svq_shadow_inflight_since(vq, device_last_avail) !=
+			untouched)) {
 		SVQ_LOG(vring, ERR,
-			"%s: device base %u is past the %u chains in flight; nothing rewound",
+			"%s: device base %u does not match the %u chains in flight; nothing rewound",
 			vq->name, device_last_avail, vq->nb_inflight);
 		svq_shadow_forget_inflight(vq);
 		return -EIO;

@@ -48,6 +48,7 @@ struct svq_ring {
 /* Relay-private state of one head that is in flight. */
 struct svq_inflight {
 	uint16_t ndescs;	/* 0: not in flight */
+	uint16_t avail_pos;	/* shadow avail entry it was posted in */
 	uint32_t writable_len;	/* bound for the used length */
 };
 

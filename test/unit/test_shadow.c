@@ -403,6 +403,30 @@ test_stop_with_impossible_device_base(void)
 	stop();
 }
 
+/* Found by fuzz-shadow: a device base that would give back a chain the
+ * device completed. */
+static void
+test_stop_base_behind_a_completion(void)
+{
+	uint16_t i;
+	uint32_t id, len;
+
+	start(TG_RING_SIZE, false, -1);
+	for (i = 0; i < 2; i++) {
+		tg_set_desc(&g, i, tg_alloc(&g, 64), 64, VRING_DESC_F_WRITE, 0);
+		tg_publish(&g, i);
+	}
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 2);
+	dev_take();
+	dev_complete(dev_take(), 10);
+	/* base 1 says head 1 was never taken, yet it completed */
+	CU_ASSERT_EQUAL(svq_shadow_stop(&vq, 1), -EIO);
+	CU_ASSERT_TRUE(tg_pop_used(&g, &id, &len));
+	CU_ASSERT_EQUAL(id, 1);
+	CU_ASSERT_EQUAL(vq.guest_last_avail, 2);
+	stop();
+}
+
 static uint64_t
 drain_eventfd(int fd)
 {
@@ -728,6 +752,7 @@ static CU_TestInfo shadow_tests[] = {
 	{ "device: used length clamped", test_device_used_len_clamped },
 	{ "stop rewinds untouched chains", test_stop_rewinds_untouched },
 	{ "stop with impossible device base", test_stop_with_impossible_device_base },
+	{ "stop at a base behind a completion", test_stop_base_behind_a_completion },
 	{ "guest call honours NO_INTERRUPT", test_guest_call_flags },
 	{ "guest call honours EVENT_IDX", test_guest_call_event_idx },
 	{ "passthrough: completions and calls", test_passthrough_used_and_calls },
