@@ -9,6 +9,7 @@ enum {
 	SVQ_REPLAY_MAC,
 	SVQ_REPLAY_MAC_TABLE,
 	SVQ_REPLAY_MQ,
+	SVQ_REPLAY_RSS_PAIRS,
 	SVQ_REPLAY_RSS,
 	SVQ_REPLAY_OFFLOADS,
 	SVQ_REPLAY_RX_MODES,
@@ -91,6 +92,21 @@ svq_replay_next(struct svq_replay *r, struct svq_cvq_cmd *c)
 			c->class = VIRTIO_NET_CTRL_MQ;
 			c->cmd = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
 			c->u.pairs = s->curr_pairs;
+			return true;
+		case SVQ_REPLAY_RSS_PAIRS:
+			/* With RSS but not MQ only RSS_CONFIG sets the queue
+			 * pairs: one that hashes nothing, unless the state's
+			 * own RSS_CONFIG follows. */
+			if (svq_has(s, VIRTIO_NET_F_MQ) ||
+					!svq_has(s, VIRTIO_NET_F_RSS) ||
+					s->curr_pairs == 1 ||
+					s->rss_mode == SVQ_RSS_STEER)
+				continue;
+			c->class = VIRTIO_NET_CTRL_MQ;
+			c->cmd = VIRTIO_NET_CTRL_MQ_RSS_CONFIG;
+			memset(&c->u.rss, 0, sizeof(c->u.rss));
+			c->u.rss.table_len = 1;
+			c->u.rss.max_tx_vq = s->curr_pairs;
 			return true;
 		case SVQ_REPLAY_RSS:
 			if (s->rss_mode == SVQ_RSS_OFF)

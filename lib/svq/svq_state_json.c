@@ -321,8 +321,10 @@ svq_json_check_consistency(struct svq_json_ctx *ctx, const struct svq_net_state 
 	}
 	if (s->guest_offloads & ~svq_net_guest_offloads(f))
 		return svq_json_error(ctx, "guest_offloads: offloads not negotiated");
-	if (s->curr_pairs > 1 && !SVQ_HAS(VIRTIO_NET_F_MQ))
-		return svq_json_error(ctx, "queue_pairs above 1 without VIRTIO_NET_F_MQ");
+	/* virtio 1.2, 5.1.6.5.7.1: with RSS, RSS_CONFIG sets them too */
+	if (s->curr_pairs > 1 && !SVQ_HAS(VIRTIO_NET_F_MQ) &&
+			!SVQ_HAS(VIRTIO_NET_F_RSS))
+		return svq_json_error(ctx, "queue_pairs above 1 without VIRTIO_NET_F_MQ or VIRTIO_NET_F_RSS");
 	if (s->rss_mode == SVQ_RSS_STEER && !SVQ_HAS(VIRTIO_NET_F_RSS))
 		return svq_json_error(ctx, "rss.mode rss without VIRTIO_NET_F_RSS");
 	if (s->rss_mode == SVQ_RSS_HASH_ONLY && !SVQ_HAS(VIRTIO_NET_F_HASH_REPORT))

@@ -485,6 +485,41 @@ test_json_round_trip(void)
 	unlink(path);
 }
 
+/* Found by fuzz-cvq: with RSS but not MQ, RSS_CONFIG sets the queue
+ * pairs, which must save, load and replay whatever the RSS mode after. */
+static void
+test_rss_pairs_without_mq(void)
+{
+	static const enum svq_rss_mode modes[] = {
+		SVQ_RSS_OFF, SVQ_RSS_STEER, SVQ_RSS_HASH_ONLY };
+	struct svq_net_state fresh;
+	char err[256];
+	unsigned int i;
+	json_t *j;
+
+	for (i = 0; i < RTE_DIM(modes); i++) {
+		svq_net_state_init(&st, ALL_FEATURES &
+			~(UINT64_C(1) << VIRTIO_NET_F_MQ), &dev_mac, 8);
+		st.curr_pairs = 3;
+		st.rss_mode = modes[i];
+		if (modes[i] != SVQ_RSS_OFF) {
+			st.rss.hash_types = 0x12;
+			st.rss.key_len = 4;
+		}
+		if (modes[i] == SVQ_RSS_STEER) {
+			st.rss.table_len = 2;
+			st.rss.table[1] = 2;
+			st.rss.max_tx_vq = 3;
+		}
+		j = svq_state_to_json(&st);
+		CU_ASSERT_EQUAL(svq_state_from_json(j, &st2, err, sizeof(err)), 0);
+		CU_ASSERT_TRUE(svq_net_state_equal(&st, &st2));
+		json_decref(j);
+		replay_onto_fresh(&st, &fresh);
+		CU_ASSERT_TRUE(svq_net_state_equal(&st, &fresh));
+	}
+}
+
 /* Load @p text; it must be refused with an error naming @p want, and the
  * state must be unchanged. */
 static void
@@ -587,6 +622,7 @@ static CU_TestInfo cvq_tests[] = {
 	{ "replay order and default skipping", test_replay_order_and_defaults },
 	{ "replay reproduces random states", test_replay_reproduces_random_states },
 	{ "state JSON round trip", test_json_round_trip },
+	{ "queue pairs set by RSS without MQ", test_rss_pairs_without_mq },
 	{ "state JSON refuses bad files", test_json_refuses_bad_files },
 	CU_TEST_INFO_NULL,
 };
