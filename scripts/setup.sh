@@ -27,8 +27,9 @@ build_pkgs=(gcc libc6-dev pkg-config meson ninja-build libdpdk-dev libnuma-dev
 	libjansson-dev libcunit1-dev)
 # dpdk-testpmd is a test peer (net_virtio_user guest); QEMU boots the
 # end-to-end guest; the guest image is made from a Debian kernel and busybox.
+# clang-14 and its runtimes (libFuzzer, sanitizers) build the fuzz targets.
 test_pkgs=(dpdk-dev qemu-system-x86 busybox-static cpio iproute2 kmod
-	python3 procps)
+	python3 procps clang-14 libclang-rt-14-dev)
 pkgs=("${build_pkgs[@]}")
 [ "$test_deps" = 1 ] && pkgs+=("${test_pkgs[@]}")
 

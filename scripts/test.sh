@@ -3,8 +3,9 @@
 #
 # Set the machine up and run every test: unit, integration (DPDK and
 # svq-frontend guests) and end to end (QEMU guest), then the unit and
-# integration suites once more under ASan and UBSan. Extra arguments go to
-# 'meson test' for the first pass only (and skip the second), e.g.
+# integration suites once more under ASan and UBSan, then the fuzz targets
+# for a short while. Extra arguments go to
+# 'meson test' for the first pass only (and skip the others), e.g.
 # 'scripts/test.sh --suite unit'. Ends with "N passed, N failed, N skipped".
 set -euo pipefail
 
@@ -33,6 +34,23 @@ if [ "${SVQ_SANITIZE:-1}" = 1 ] && [ $# -eq 0 ]; then
 		meson test -C "$san_dir" --suite unit --suite integration \
 		--print-errorlogs --num-processes 1 || status=$?
 	logs+=("$san_dir/meson-logs/testlog.json")
+fi
+
+# The fuzz targets (test/fuzz), each for 20 s on its corpus, regression
+# inputs first, in a clang build of their own (scripts/fuzz.sh sets it
+# up). Skipped, saying so, only where clang is absent; SVQ_FUZZ=0 skips
+# this pass.
+if [ "${SVQ_FUZZ:-1}" = 1 ] && [ $# -eq 0 ]; then
+	fuzz_dir=${SVQ_FUZZ_BUILD_DIR:-$top/build-fuzz}
+	fuzz_status=0
+	SVQ_FUZZ_BUILD_DIR=$fuzz_dir "$top/scripts/fuzz.sh" --build-only || fuzz_status=$?
+	if [ "$fuzz_status" = 0 ]; then
+		meson test -C "$fuzz_dir" --suite fuzz --print-errorlogs \
+			--num-processes 1 || status=$?
+		logs+=("$fuzz_dir/meson-logs/testlog.json")
+	elif [ "$fuzz_status" != 77 ]; then
+		status=1
+	fi
 fi
 
 python3 - "${logs[@]}" <<'PY'
