@@ -342,7 +342,9 @@ svq_state_from_json(const json_t *root, struct svq_net_state *out, char *err,
 	struct svq_json_ctx ctx = { .err = err, .err_len = err_len };
 	json_t *features, *mac, *rx, *uc, *mc, *vlans, *offloads, *rss, *v;
 	const char *schema;
-	int version, max_pairs, pairs, uc_over, mc_over;
+	/* json_int_t: an int would silently truncate 2^32 + 1 to 1 */
+	json_int_t version, max_pairs, pairs;
+	int uc_over, mc_over;
 	struct svq_net_state *s;
 	json_error_t jerr;
 	uint32_t u;
@@ -350,7 +352,7 @@ svq_state_from_json(const json_t *root, struct svq_net_state *out, char *err,
 	int ret = -EINVAL;
 
 	if (json_unpack_ex((json_t *)root, &jerr, JSON_STRICT,
-			"{s:s, s:i, s:o, s:i, s:o, s:o, s:{s:o, s:o, s:b, s:b}, s:o, s:o, s:i, s:o}",
+			"{s:s, s:I, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:b, s:b}, s:o, s:o, s:I, s:o}",
 			"schema", &schema, "version", &version,
 			"features", &features, "max_queue_pairs", &max_pairs,
 			"mac", &mac, "rx_mode", &rx,
@@ -364,8 +366,8 @@ svq_state_from_json(const json_t *root, struct svq_net_state *out, char *err,
 		return svq_json_error(&ctx, "schema '%s' is not %s", schema,
 			SVQ_STATE_SCHEMA);
 	if (version != SVQ_STATE_VERSION)
-		return svq_json_error(&ctx, "version %d, this relay reads version %d",
-			version, SVQ_STATE_VERSION);
+		return svq_json_error(&ctx, "version %lld, this relay reads version %d",
+			(long long)version, SVQ_STATE_VERSION);
 
 	/* Build into a scratch copy; *out changes only on success. */
 	s = calloc(1, sizeof(*s));
@@ -374,8 +376,8 @@ svq_state_from_json(const json_t *root, struct svq_net_state *out, char *err,
 	if (svq_json_get_hex64(&ctx, features, "features", &s->features) < 0)
 		goto out;
 	if (max_pairs < 1 || max_pairs > VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX) {
-		svq_json_error(&ctx, "max_queue_pairs: %d out of range 1..%d",
-			max_pairs, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX);
+		svq_json_error(&ctx, "max_queue_pairs: %lld out of range 1..%d",
+			(long long)max_pairs, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX);
 		goto out;
 	}
 	s->max_pairs = max_pairs;
@@ -415,7 +417,8 @@ svq_state_from_json(const json_t *root, struct svq_net_state *out, char *err,
 	if (svq_json_get_hex64(&ctx, offloads, "guest_offloads", &s->guest_offloads) < 0)
 		goto out;
 	if (pairs < 1 || pairs > max_pairs) {
-		svq_json_error(&ctx, "queue_pairs: %d out of range 1..%d", pairs, max_pairs);
+		svq_json_error(&ctx, "queue_pairs: %lld out of range 1..%lld",
+			(long long)pairs, (long long)max_pairs);
 		goto out;
 	}
 	s->curr_pairs = pairs;

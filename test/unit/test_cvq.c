@@ -550,6 +550,10 @@ test_json_refuses_bad_files(void)
 	size_t i;
 	static const struct { const char *from, *to, *want; } edits[] = {
 		{ "\"version\": 1", "\"version\": 2", "version 2" },
+		/* 2^32 + 1 is not 1 (found by fuzz-state_json) */
+		{ "\"version\": 1", "\"version\": 4294967297", "version 4294967297" },
+		{ "\"max_queue_pairs\": 8", "\"max_queue_pairs\": 4294967304",
+			"max_queue_pairs" },
 		{ "\"schema\": \"svq-relay/net-state\"", "\"schema\": \"other\"", "schema" },
 		{ "\"queue_pairs\": 3", "\"queue_pairs\": 9", "queue_pairs" },
 		{ "\"mac\": \"52:54:00:12:34:56\"", "\"mac\": \"52:54:00:12:34\"", "mac" },
