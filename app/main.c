@@ -125,8 +125,11 @@ main(int argc, char **argv)
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
-		fprintf(stderr, "error: cannot initialise EAL: %s\n",
-			rte_strerror(rte_errno));
+		if (rte_errno == ENOMEM)
+			fprintf(stderr, "error: cannot initialise EAL: not enough free hugepage memory for its -m/--socket-mem (see HugePages_Free in /proc/meminfo; scripts/setup.sh reserves 1024 pages of 2 MiB)\n");
+		else
+			fprintf(stderr, "error: cannot initialise EAL: %s\n",
+				rte_strerror(rte_errno));
 		return EXIT_FAILURE;
 	}
 	argc -= ret;

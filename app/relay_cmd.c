@@ -279,12 +279,18 @@ relay_port_spread(unsigned int id, char *err, size_t err_len)
 static int
 relay_port_start_locked(struct relay_port *rp, char *err, size_t err_len)
 {
-	if (svq_port_start(rp->port) < 0) {
+	int ret = svq_port_start(rp->port);
+
+	if (ret == -EADDRINUSE)
+		relay_err(err, err_len, "%s: a process listens on it already (another relay?)",
+			svq_port_path(rp->port));
+	else if (ret == -EEXIST)
+		relay_err(err, err_len, "%s: a file is in the way (a stale socket? remove it)",
+			svq_port_path(rp->port));
+	else if (ret < 0)
 		relay_err(err, err_len, "%s: cannot start %s (see log above)",
 			svq_port_name(rp->port), svq_port_path(rp->port));
-		return -EIO;
-	}
-	return 0;
+	return ret < 0 ? -EIO : 0;
 }
 
 int

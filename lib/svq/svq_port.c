@@ -33,6 +33,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
@@ -1399,6 +1401,19 @@ svq_port_start(struct svq_port *port)
 			SVQ_PORT_LOG(port, ERR, "q%u has no lcore", qid);
 			return -EINVAL;
 		}
+	}
+	/* librte_vhost would only say that bind() failed. */
+	if (!port->client && access(port->path, F_OK) == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool listening;
+
+		rte_strscpy(sa.sun_path, port->path, sizeof(sa.sun_path));
+		listening = fd >= 0 &&
+			connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		if (fd >= 0)
+			close(fd);
+		return listening ? -EADDRINUSE : -EEXIST;
 	}
 	if (rte_vhost_driver_start(port->path) != 0) {
 		SVQ_PORT_LOG(port, ERR, "cannot start the vhost-user socket");

@@ -78,7 +78,11 @@ struct svq_port *svq_port_create(const struct svq_port_params *params);
 int svq_port_set_lcore(struct svq_port *port, uint16_t qid,
 		unsigned int lcore);
 
-/** Start listening (or connecting). @return 0 or -errno. */
+/**
+ * Start listening (or connecting).
+ * @return 0, -EADDRINUSE if a process listens on the path already,
+ *   -EEXIST if a file is in the way (a stale socket), or -errno.
+ */
 int svq_port_start(struct svq_port *port);
 
 /** Disconnect the guest, stop every queue and free the port. */

@@ -102,6 +102,39 @@ else
 	failed=1
 fi
 
+# expect_fail_start 'what it must say' EAL-and-app-args...: a clean start
+# refused with exit 1 and one error line, before any port listens.
+expect_fail_start() {
+	local want=$1 out rc
+	shift
+	out=$("$relay" "$@" 2>&1)
+	rc=$?
+	if [ $rc -ne 1 ] || ! grep -q "^error: .*$want" <<<"$out" ||
+			[ "$(grep -c '^error:' <<<"$out")" -ne 1 ]; then
+		echo "$name: FAIL: '$*' exited $rc, want 1 and '$want':"
+		grep "error" <<<"$out" | head -3
+		failed=1
+	else
+		echo "$name: ok: '$*' -> $(grep '^error:' <<<"$out")"
+	fi
+}
+
+# The socket path taken: by a listening relay, or by a stale file.
+"$relay" -l 0-1 --no-pci --file-prefix="$prefix-taken" --log-level='*:error' \
+	-- --vhost "$work/taken.sock" --duration 20 >"$work/taken.log" 2>&1 &
+taken_pid=$!
+for _ in $(seq 100); do [ -S "$work/taken.sock" ] && break; sleep 0.1; done
+expect_fail_start "a process listens on it already" "${eal[@]}" -- \
+	--vhost "$work/taken.sock"
+kill "$taken_pid"
+wait "$taken_pid"
+rm -rf /dev/hugepages/"$prefix"-taken* /var/run/dpdk/"$prefix"-taken*
+: >"$work/stale.sock"
+expect_fail_start "a file is in the way" "${eal[@]}" -- --vhost "$work/stale.sock"
+# Hugepages exhausted: more memory than any host here has reserved.
+expect_fail_start "not enough free hugepage memory" "${eal[@]}" -m 4000000 \
+	-- --vhost "$s"
+
 # A good command line runs, listens and stops by itself.
 "$relay" "${eal[@]}" -- --vhost "$s,queues=2" --device sim,queues=2 --duration 2 >"$work/good.log" 2>&1 &
 pid=$!
