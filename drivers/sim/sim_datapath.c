@@ -87,18 +87,14 @@ static void
 sim_tx_deliver(struct sim_net *sim, struct sim_vq *vq, uint16_t pair,
 		struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t sent = 0;
+	uint16_t sent;
 
-	switch (sim->mode) {
-	case SIM_MODE_LOOPBACK:
+	/* Null mode drops its frames before they become mbufs. */
+	if (sim->mode == SIM_MODE_LOOPBACK) {
 		sim_tx_loopback(sim, vq, pair, pkts, n);
 		return;
-	case SIM_MODE_PORT:
-		sent = rte_eth_tx_burst(sim->eth_port, pair, pkts, n);
-		break;
-	case SIM_MODE_NULL:
-		break;
 	}
+	sent = rte_eth_tx_burst(sim->eth_port, pair, pkts, n);
 	if (sent < n) {
 		vq->stats.drops += n - sent;
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
@@ -115,6 +111,27 @@ sim_tx_poll(struct sim_net *sim, struct sim_vq *vq, uint16_t pair)
 	pending = RTE_MIN(sim_avail_pending(sim, vq), (uint16_t)SIM_BURST);
 	if (pending == 0)
 		return;
+	if (sim->mode == SIM_MODE_NULL) {
+		/* Dropped unread, as DPDK's net_null drops: only the chain
+		 * is checked, as for any frame. */
+		for (i = 0; i < pending; i++) {
+			uint16_t head = vq->avail->ring[vq->last_avail & (vq->num - 1)];
+			uint32_t len = 0;
+			uint16_t b;
+
+			if (sim_chain_resolve(sim, vq, head, SIM_CHAIN_READ, &chain) < 0)
+				break;
+			for (b = 0; b < chain.nbufs; b++)
+				len += chain.bufs[b].len;
+			vq->stats.packets++;
+			vq->stats.bytes += len - RTE_MIN(len, (uint32_t)sim->hdr_len);
+			sim_used_fill(vq, vq->used_idx++, head, 0);
+			vq->last_avail++;
+		}
+		if (i != 0)
+			sim_used_publish(vq);
+		return;
+	}
 	if (rte_pktmbuf_alloc_bulk(sim->pool, pkts, pending) != 0)
 		return;		/* retry on the next poll */
 
