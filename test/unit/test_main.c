@@ -7,12 +7,34 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <CUnit/Basic.h>
 #include <rte_common.h>
 #include <rte_eal.h>
 
 #include "unit.h"
+
+char *
+unit_text_edit(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	size_t head;
+	char *out;
+
+	if (at == NULL) {
+		printf("\n    edit '%s' not found in %s\n", from, text);
+		CU_FAIL("edit not found");
+		return NULL;
+	}
+	head = at - text;
+	out = malloc(strlen(text) - strlen(from) + strlen(to) + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	memcpy(out, text, head);
+	strcpy(out + head, to);
+	strcat(out, at + strlen(from));
+	return out;
+}
 
 int
 main(int argc, char **argv)
