@@ -165,8 +165,7 @@ fe_has(const struct fe_net *net, unsigned int bit)
 	return (net->features & FE_BIT(bit)) != 0;
 }
 
-/* Refill every free descriptor of an RX vring with an empty buffer. */
-static void
+void
 fe_net_rx_refill(struct fe_net *net, struct fe_vring *vr)
 {
 	struct fe_seg seg = { .len = net->p.rx_buf, .write = true };
@@ -533,16 +532,49 @@ fe_net_reclaim(struct fe_net *net)
 			fe_net_reclaim_tx(&net->vrings[2 * q + 1]);
 }
 
+uint32_t
+fe_net_tx_room(const struct fe_net *net)
+{
+	return net->p.tx_single ? net->p.tx_buf - net->hdr_len :
+		net->p.tx_buf - FE_TX_FRAME_OFF;
+}
+
+void
+fe_net_tx_write(const struct fe_net *net, const struct fe_vring *vr,
+		uint16_t head, const uint8_t *frame, uint32_t len)
+{
+	uint8_t *buf = fe_vring_slot_va(vr, head);
+
+	/* An all-zero header: no checksum or GSO requested, and
+	 * num_buffers, hash_value and hash_report are unused on TX. */
+	memset(buf, 0, net->hdr_len);
+	memcpy(buf + (net->p.tx_single ? net->hdr_len : FE_TX_FRAME_OFF),
+		frame, len);
+}
+
+unsigned int
+fe_net_tx_segs(const struct fe_net *net, const struct fe_vring *vr,
+		uint16_t head, uint32_t len, struct fe_seg segs[2])
+{
+	uint64_t gpa = fe_vring_slot_gpa(vr, head);
+
+	if (net->p.tx_single) {
+		segs[0] = (struct fe_seg){ gpa, net->hdr_len + len, false };
+		return 1;
+	}
+	segs[0] = (struct fe_seg){ gpa, net->hdr_len, false };
+	segs[1] = (struct fe_seg){ gpa + FE_TX_FRAME_OFF, len, false };
+	return 2;
+}
+
 int
 fe_net_send(struct fe_net *net, uint16_t pair, const uint8_t *frame,
 		uint32_t len)
 {
 	struct fe_seg segs[2];
 	struct fe_vring *vr;
-	uint64_t deadline, gpa;
+	uint64_t deadline;
 	unsigned int nsegs = net->p.tx_single ? 1 : 2;
-	uint32_t room;
-	uint8_t *buf;
 	int head, ret;
 
 	ret = fe_net_usable(net);
@@ -553,9 +585,7 @@ fe_net_send(struct fe_net *net, uint16_t pair, const uint8_t *frame,
 	vr = &net->vrings[2 * pair + 1];
 	if (vr->tainted)
 		return -EPERM;
-	room = net->p.tx_single ? net->p.tx_buf - net->hdr_len :
-		net->p.tx_buf - FE_TX_FRAME_OFF;
-	if (len > room)
+	if (len > fe_net_tx_room(net))
 		return -EMSGSIZE;
 	deadline = fe_now_ms() + (uint64_t)net->p.timeout_ms;
 	for (;;) {
@@ -571,20 +601,9 @@ fe_net_send(struct fe_net *net, uint16_t pair, const uint8_t *frame,
 			return ret;
 	}
 	head = fe_vring_peek_head(vr);
-	buf = fe_vring_slot_va(vr, (uint16_t)head);
-	gpa = fe_vring_slot_gpa(vr, (uint16_t)head);
-	/* An all-zero header: no checksum or GSO requested, and
-	 * num_buffers, hash_value and hash_report are unused on TX. */
-	memset(buf, 0, net->hdr_len);
-	if (nsegs == 1) {
-		memcpy(buf + net->hdr_len, frame, len);
-		segs[0] = (struct fe_seg){ gpa, net->hdr_len + len, false };
-	} else {
-		memcpy(buf + FE_TX_FRAME_OFF, frame, len);
-		segs[0] = (struct fe_seg){ gpa, net->hdr_len, false };
-		segs[1] = (struct fe_seg){ gpa + FE_TX_FRAME_OFF, len, false };
-	}
-	ret = fe_vring_add(vr, segs, nsegs);
+	fe_net_tx_write(net, vr, (uint16_t)head, frame, len);
+	ret = fe_vring_add(vr, segs,
+		fe_net_tx_segs(net, vr, (uint16_t)head, len, segs));
 	if (ret < 0)
 		return ret;
 	fe_vring_publish(vr);

@@ -119,6 +119,25 @@ void fe_net_close(struct fe_net *net);
 int fe_net_send(struct fe_net *net, uint16_t pair, const uint8_t *frame,
 		uint32_t len);
 
+/* The longest frame a TX slot holds. */
+uint32_t fe_net_tx_room(const struct fe_net *net);
+
+/* Write the TX header and len bytes of frame (len <= fe_net_tx_room) into
+ * head's slot of TX vring vr. */
+void fe_net_tx_write(const struct fe_net *net, const struct fe_vring *vr,
+		uint16_t head, const uint8_t *frame, uint32_t len);
+
+/* The chain that sends what head's slot holds, a frame of len bytes:
+ * header and frame in two segments, or one with --tx-single. Returns how
+ * many segments. */
+unsigned int fe_net_tx_segs(const struct fe_net *net,
+		const struct fe_vring *vr, uint16_t head, uint32_t len,
+		struct fe_seg segs[2]);
+
+/* Post an empty --rx-buf buffer on every free descriptor of RX vring vr
+ * and publish (no kick). */
+void fe_net_rx_refill(struct fe_net *net, struct fe_vring *vr);
+
 /* Take back the TX buffers the device has completed. */
 void fe_net_reclaim(struct fe_net *net);
 

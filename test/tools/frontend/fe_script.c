@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fe_cvq.h"
+#include "fe_flood.h"
 #include "fe_script.h"
 #include "fe_traffic.h"
 #include "fe_util.h"
@@ -395,6 +396,47 @@ fe_cmd_loop(struct fe_script *s, int argc, char **argv)
 		(unsigned long long)r.corrupt, (unsigned long long)r.misqueued,
 		(unsigned long long)r.reordered, (unsigned long long)r.foreign,
 		(unsigned long long)r.ms);
+	return 0;
+}
+
+/* flood rx|tx|both SECONDS [LEN]: see fe_flood.h. */
+static int
+fe_cmd_flood(struct fe_script *s, int argc, char **argv)
+{
+	struct fe_flood_result r;
+	unsigned int dir;
+	uint64_t secs, len = 64;
+	double us;
+	int ret;
+
+	if (strcmp(argv[1], "rx") == 0)
+		dir = FE_FLOOD_RX;
+	else if (strcmp(argv[1], "tx") == 0)
+		dir = FE_FLOOD_TX;
+	else if (strcmp(argv[1], "both") == 0)
+		dir = FE_FLOOD_RX | FE_FLOOD_TX;
+	else
+		return fe_fail(s, "usage", -EINVAL);
+	if (fe_parse_u64(argv[2], 3600, &secs) < 0 || secs == 0)
+		return fe_fail(s, "bad-argument", -EINVAL);
+	if (argc == 4 && (fe_parse_u64(argv[3], FE_FRAME_MAX, &len) < 0 ||
+			len < 14 || len > fe_net_tx_room(s->net)))
+		return fe_fail(s, "bad-length", -EINVAL);
+	ret = fe_flood(s->net, dir, secs * 1000, (uint32_t)len, &r);
+	if (ret < 0)
+		return fe_fail(s, fe_errno_reason(ret), ret);
+	us = r.ns ? (double)r.ns / 1000.0 : 1.0;
+	fe_out(s, "flood dir=%s seconds=%llu tx_frames=%llu rx_frames=%llu "
+		"tx_mpps=%.3f rx_mpps=%.3f len=%llu ms=%llu rx_bad=%llu "
+		"bad_used=%llu busy_pct=%.1f batch=%.1f", argv[1],
+		(unsigned long long)secs, (unsigned long long)r.tx_frames,
+		(unsigned long long)r.rx_frames, (double)r.tx_frames / us,
+		(double)r.rx_frames / us, (unsigned long long)len,
+		(unsigned long long)(r.ns / 1000000),
+		(unsigned long long)r.rx_bad, (unsigned long long)r.bad_used,
+		100.0 * (double)r.busy_ns / (us * 1000.0),
+		r.busy_polls ? (double)r.completions /
+			(double)r.busy_polls : 0.0);
 	return 0;
 }
 
@@ -1193,6 +1235,8 @@ static const struct fe_cmd fe_cmds[] = {
 		"probe PAIR HEXFRAME|@FILE ..." },
 	{ "loop", 2, 3, fe_cmd_loop, FE_CMD_NET,
 		"loop PAIR|all COUNT [LEN|MIN-MAX]" },
+	{ "flood", 2, 3, fe_cmd_flood, FE_CMD_NET,
+		"flood rx|tx|both SECONDS [LEN]" },
 	{ "info", 0, 0, fe_cmd_info, FE_CMD_NET, "info" },
 	{ "stats", 0, 0, fe_cmd_stats, FE_CMD_NET, "stats" },
 	{ "stop", 0, 0, fe_cmd_stop, FE_CMD_NET, "stop" },

@@ -489,6 +489,27 @@ fe_selftest_vring(void)
 	fe_check(ret == -EPROTO && vr.st.bad_id == 2 && h2 >= 0,
 		"vring-id-out-of-range", "ret %d", ret);
 
+	/* Polling (flood): used_event left behind the used index, and
+	 * without EVENT_IDX the NO_INTERRUPT flag; both undone after. */
+	fe_vring_set_calls(&vr, false);
+	ok = vr.avail[0] == 0 && vr.avail[2 + 8] == (uint16_t)(vr.last_used - 1);
+	h = fe_vring_add(&vr, segs, 1);
+	fe_vring_publish(&vr);
+	fe_dev_complete(&vr, 0, -1);
+	ret = fe_vring_get_used(&vr, &head, &len);
+	ok = ok && ret == 1 && head == h &&
+		vr.avail[2 + 8] == (uint16_t)(vr.last_used - 2);
+	fe_vring_set_calls(&vr, true);
+	ok = ok && vr.avail[2 + 8] == vr.last_used;
+	vr.event_idx = false;
+	fe_vring_set_calls(&vr, false);
+	ok = ok && vr.avail[0] == FE_VRING_AVAIL_F_NO_INTERRUPT;
+	fe_vring_set_calls(&vr, true);
+	vr.event_idx = true;
+	fe_check(ok && vr.avail[0] == 0, "vring-no-calls",
+		"flags %u used_event %u last_used %u", vr.avail[0],
+		vr.avail[2 + 8], vr.last_used);
+
 	/* Event index: a kick only when avail_event is crossed. */
 	*(uint16_t *)(vr.used + 4 + 8 * 8) = (uint16_t)(vr.avail_idx + 5);
 	vr.kicked_idx = vr.avail_idx;

@@ -11,12 +11,18 @@
 bool fe_verbose;
 
 uint64_t
-fe_now_ms(void)
+fe_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+fe_now_ms(void)
+{
+	return fe_now_ns() / 1000000;
 }
 
 void

@@ -20,8 +20,9 @@ extern bool fe_verbose;
 		fprintf(stderr, "svq-frontend: " fmt "\n", ##__VA_ARGS__); \
 } while (0)
 
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds, nanoseconds on the monotonic clock. */
 uint64_t fe_now_ms(void);
+uint64_t fe_now_ns(void);
 void fe_sleep_ms(unsigned int ms);
 
 /*

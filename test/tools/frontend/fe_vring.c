@@ -275,8 +275,9 @@ fe_vring_get_used(struct fe_vring *vr, uint16_t *head, uint32_t *len)
 	id = e->id;
 	l = e->len;
 	vr->last_used++;
-	/* Ask for a call when the device publishes the next entry. */
-	if (vr->event_idx)
+	/* Ask for a call when the device publishes the next entry (not
+	 * while polling: see fe_vring_set_calls). */
+	if (vr->event_idx && !vr->no_calls)
 		__atomic_store_n(fe_used_event_ptr(vr), vr->last_used,
 			__ATOMIC_RELAXED);
 	if (vr->tainted) {
@@ -301,6 +302,28 @@ fe_vring_get_used(struct fe_vring *vr, uint16_t *head, uint32_t *len)
 	*head = (uint16_t)id;
 	*len = l;
 	return 1;
+}
+
+void
+fe_vring_set_calls(struct fe_vring *vr, bool on)
+{
+	uint16_t flags = on ? 0 : FE_VRING_AVAIL_F_NO_INTERRUPT;
+
+	vr->no_calls = !on;
+	/* With EVENT_IDX the flags must stay 0 (spec 2.7.7): the event
+	 * index alone says, and the device calls when its used index moves
+	 * past it. last_used - 1 lies behind every index the device can
+	 * publish from now on; left there (as Linux does while polling) it
+	 * comes round again only after 65536 entries, one call at most.
+	 * Relaxed stores, as for every suppression field: the device reads
+	 * them racily by design. */
+	if (vr->event_idx) {
+		flags = 0;
+		__atomic_store_n(fe_used_event_ptr(vr),
+			(uint16_t)(vr->last_used - vr->no_calls),
+			__ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&vr->avail[FE_AVAIL_FLAGS], flags, __ATOMIC_RELAXED);
 }
 
 uint64_t

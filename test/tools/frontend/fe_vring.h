@@ -42,6 +42,7 @@ struct fe_vring {
 	uint16_t size;
 	bool event_idx;
 	bool kick_always;	/* ignore the device's notification suppression */
+	bool no_calls;		/* polling: asked the device not to call */
 	bool tainted;		/* raw writes: bookkeeping no longer holds */
 	bool broken;		/* the device broke the ring protocol */
 	bool enabled;
@@ -120,6 +121,13 @@ int fe_vring_get_used(struct fe_vring *vr, uint16_t *head, uint32_t *len);
 
 /* Used entries the device has published and we have not read, bounded. */
 uint16_t fe_vring_pending(const struct fe_vring *vr);
+
+/*
+ * Ask the device for calls (on), or not to call at all, as a polling
+ * driver does: NO_INTERRUPT in avail->flags, or under EVENT_IDX a
+ * used_event the used index has already passed (spec 2.7.7).
+ */
+void fe_vring_set_calls(struct fe_vring *vr, bool on);
 
 /* Read and count the call eventfd; returns the count read. */
 uint64_t fe_vring_clear_call(struct fe_vring *vr);
