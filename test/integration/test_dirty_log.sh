@@ -13,7 +13,9 @@
 #      traffic on every pair (sizes 64-1500), log check: every page the
 #      device changed -- used rings, RX buffers, control queue acks -- is
 #      set in the bitmap (missed=0); then a control command and another
-#      check; log stop, and traffic still flows with no bit set any more;
+#      check; then a 1-second flood (the throughput mode: rings kept full,
+#      payloads unread) in both directions and a check of what it wrote;
+#      log stop, and traffic still flows with no bit set any more;
 #   2. the checker itself against the backend: with logging stopped, the
 #      same traffic must be reported as missed pages (a check that cannot
 #      fail proves nothing);
@@ -150,6 +152,11 @@ loop all $FRAMES 64-1500
 log check
 rx promisc on
 log check
+log snapshot
+flood both 1
+expect bad_used=0 rx_bad=0
+drain 500
+log check
 log stop
 log snapshot
 loop all $FRAMES 64-1500
@@ -173,7 +180,11 @@ while read -r line; do
 	n=$((n + 1))
 	check_log "$line" "session 1: check $n"
 done < <(grep '^log check ' <<<"$FE_OUT")
-[ "$n" = 2 ] || it_fail "session 1: $n log check results, want 2"
+[ "$n" = 3 ] || it_fail "session 1: $n log check results, want 3"
+line=$(grep '^flood ' <<<"$FE_OUT")
+[ "$(it_field "$line" rx_frames)" -gt 0 ] ||
+	it_fail "session 1: flood received nothing: $line"
+it_log "session 1: $line, logged page-exactly (check 3)"
 it_log "session 1: $(grep '^cvq ' <<<"$FE_OUT")"
 line=$(grep '^log bits ' <<<"$FE_OUT")
 [ "$(it_field "$line" logged)" = 0 ] && [ "$(it_field "$line" outside)" = 0 ] ||

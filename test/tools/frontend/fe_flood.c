@@ -148,7 +148,7 @@ fe_flood(struct fe_net *net, unsigned int dir, uint64_t ms, uint32_t len,
 {
 	const bool mrg = (net->features & FE_BIT(FE_F_MRG_RXBUF)) != 0;
 	uint16_t merge_left[FE_MAX_PAIRS] = { 0 };
-	uint64_t start, prev, now, deadline, next_check, bad_before;
+	uint64_t start, prev, now, deadline, next_check, bad_before, cpu;
 	uint16_t pairs = net->p.pairs, ring = net->p.ring_size, q, i;
 	uint8_t *frame = NULL, *built = NULL;
 	uint32_t found;
@@ -177,6 +177,7 @@ fe_flood(struct fe_net *net, unsigned int dir, uint64_t ms, uint32_t len,
 	for (i = 0; i < 2 * pairs; i++)
 		fe_vring_set_calls(&net->vrings[i], false);
 
+	cpu = fe_cpu_ns();
 	start = fe_now_ns();
 	prev = start;
 	deadline = start + ms * 1000000;
@@ -218,6 +219,7 @@ fe_flood(struct fe_net *net, unsigned int dir, uint64_t ms, uint32_t len,
 		}
 	}
 	r->ns = now - start;
+	r->cpu_ns = fe_cpu_ns() - cpu;
 	r->bad_used = fe_flood_bad_used(net) - bad_before;
 	net->st.rx_frames += r->rx_frames;
 	net->st.rx_bytes += r->rx_bytes;

@@ -37,13 +37,15 @@ struct fe_flood_result {
 	uint64_t completions;	/* used entries read, TX and RX */
 	uint64_t ns;		/* the whole flood */
 	uint64_t busy_ns;	/* spent in passes that found completions */
+	uint64_t cpu_ns;	/* CPU time the tool had meanwhile */
 };
 
 /*
  * Whether this tool or the backend sets the rate shows in busy_ns / ns:
  * the share of time the loop had work. Near 100 %, the backend always had
  * completions waiting and the tool is the bottleneck; low, the tool spun
- * on empty rings and waited for the backend.
+ * on empty rings and waited for the backend. cpu_ns / ns below 100 % means
+the tool was not even running all the time: the cpu is shared.
  *
  * Flood for ms milliseconds in the directions dir (FE_FLOOD_RX and/or
  * FE_FLOOD_TX) on every queue pair, TX frames of len bytes (14 up to

@@ -428,7 +428,7 @@ fe_cmd_flood(struct fe_script *s, int argc, char **argv)
 	us = r.ns ? (double)r.ns / 1000.0 : 1.0;
 	fe_out(s, "flood dir=%s seconds=%llu tx_frames=%llu rx_frames=%llu "
 		"tx_mpps=%.3f rx_mpps=%.3f len=%llu ms=%llu rx_bad=%llu "
-		"bad_used=%llu busy_pct=%.1f batch=%.1f", argv[1],
+		"bad_used=%llu busy_pct=%.1f batch=%.1f cpu_pct=%.1f", argv[1],
 		(unsigned long long)secs, (unsigned long long)r.tx_frames,
 		(unsigned long long)r.rx_frames, (double)r.tx_frames / us,
 		(double)r.rx_frames / us, (unsigned long long)len,
@@ -436,7 +436,8 @@ fe_cmd_flood(struct fe_script *s, int argc, char **argv)
 		(unsigned long long)r.rx_bad, (unsigned long long)r.bad_used,
 		100.0 * (double)r.busy_ns / (us * 1000.0),
 		r.busy_polls ? (double)r.completions /
-			(double)r.busy_polls : 0.0);
+			(double)r.busy_polls : 0.0,
+		100.0 * (double)r.cpu_ns / (us * 1000.0));
 	return 0;
 }
 

@@ -20,6 +20,15 @@ fe_now_ns(void)
 }
 
 uint64_t
+fe_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
 fe_now_ms(void)
 {
 	return fe_now_ns() / 1000000;

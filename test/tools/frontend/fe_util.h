@@ -23,6 +23,8 @@ extern bool fe_verbose;
 /* Milliseconds, nanoseconds on the monotonic clock. */
 uint64_t fe_now_ms(void);
 uint64_t fe_now_ns(void);
+/* Nanoseconds of CPU time this process has had. */
+uint64_t fe_cpu_ns(void);
 void fe_sleep_ms(unsigned int ms);
 
 /*
