@@ -22,7 +22,11 @@
 # Who sets the rate: the relay has no idle counter, but the frontend says
 # how much of its time it had work (busy_pct). A busy frontend (median
 # >= 80 %) is the bottleneck and the figures measure it, not the backend;
-# the script says so.
+# the script says so. Whether the cpus were shared: the frontend's CPU
+# time (cpu_pct) and the backend worker's (its schedstat, read around
+# each flood), as shares of the flood's time; "per_wk" is the paired
+# on/off ratio of the rate per second the worker was on its cpu, a
+# cross-check when other work took the worker's cpu away.
 #
 # usage: scripts/bench-log.sh [-r RUNS] [-s SECONDS] [-B relay|testpmd|both]
 #                             [BUILD_DIR]
@@ -86,6 +90,7 @@ work=$(mktemp -d /tmp/bench-log.XXXXXX)
 prefix=bench-log-$$
 backend_pid=
 cleanup() {
+	[ -n "${fe_pid:-}" ] && kill "$fe_pid" 2>/dev/null
 	[ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null && wait "$backend_pid" 2>/dev/null
 	rm -rf "/var/run/dpdk/$prefix" /dev/hugepages/"$prefix"map_*
 	if [ -n "${keep:-}" ]; then
@@ -135,68 +140,113 @@ stop_backend() {
 	rm -rf "/var/run/dpdk/$prefix" /dev/hugepages/"$prefix"map_*
 }
 
-# session BACKEND CASE: one frontend session, every run of the case;
-# appends "BACKEND CASE RUN off|on MPPS BUSY_PCT CPU_PCT" lines to
-# $work/results.
+# worker_tid PID: the thread of the backend's worker lcore 1 (EAL names
+# it rte-worker-1, lcore-worker-1 in other DPDK versions).
+worker_tid() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		case "$(cat "$t/comm" 2>/dev/null)" in
+		rte-worker-1 | lcore-worker-1) echo "${t##*/}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# oncpu: nanoseconds the backend's worker has run, and now.
+oncpu() {
+	local run
+	read -r run _ <"/proc/$backend_pid/task/$worker/schedstat" 2>/dev/null
+	echo "${run:-0} $(date +%s%N)"
+}
+
+# step CMD...: run the commands in the frontend and wait for them to
+# finish (it echoes a mark after them); fails on an error line.
+step() {
+	local i
+	fe_mark=$((fe_mark + 1))
+	printf '%s\n' "$@" "echo mark-$fe_mark" >&4
+	for ((i = 0; i < 100 * (secs + 60); i++)); do
+		grep -q "^echo mark-$fe_mark\$" "$fe_out" && return 0
+		grep -q -e '^error' -e '^setup' "$fe_out" && return 1
+		kill -0 "$fe_pid" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	return 1
+}
+
+# session BACKEND CASE: one frontend session, every run of the case,
+# driven step by step so the backend worker's CPU time can be read around
+# each flood; appends "BACKEND CASE RUN off|on MPPS FE_BUSY FE_CPU
+# WORKER_CPU" lines to $work/results.
 session() {
-	local be=$1 case=$2 dir sock=$work/$1-$2.sock script=$work/$1-$2.script
-	local out=$work/$1-$2.out rate_key i order log line mpps busy cpu bits
+	local be=$1 case=$2 dir sock=$work/$1-$2.sock rate_key i order log
+	local line mpps busy cpu bits t0 t1 wcpu
 	case "$case" in
 	rx) dir=rx; rate_key=rx_mpps ;;
 	tx) dir=tx; rate_key=tx_mpps ;;
 	loopback) dir=both; rate_key=rx_mpps ;;
 	esac
-	: >"$script"
+	fe_out=$work/$1-$2.out
+	fe_mark=0
+	start_backend "$be" "$case" "$sock"
+	rm -f "$work/fe.in"
+	mkfifo "$work/fe.in"
+	: >"$fe_out"
+	"${pin[@]}" "$frontend" --socket "$sock" --tx-single \
+		--features -HASH_REPORT --connect-timeout 20000 \
+		<"$work/fe.in" >"$fe_out" 2>&1 &
+	fe_pid=$!
+	exec 4>"$work/fe.in"
+	if ! step info || ! worker=$(worker_tid "$backend_pid"); then
+		exec 4>&-
+		wait "$fe_pid"
+		stop_backend
+		keep=1
+		echo "bench-log: $be $case: no session: $(grep -m1 -e '^error' -e '^setup' "$fe_out")" >&2
+		return 1
+	fi
 	for ((i = 1; i <= runs; i++)); do
 		order="off on"
 		[ $((i % 2)) = 0 ] && order="on off"
 		for log in $order; do
-			echo "echo run=$i log=$log" >>"$script"
+			[ "$log" = on ] && { step "log start" || break 2; }
+			t0=$(oncpu)
+			step "flood $dir $secs" || break 2
+			t1=$(oncpu)
+			line=$(grep '^flood ' "$fe_out" | tail -n 1)
 			if [ "$log" = on ]; then
-				printf 'log start\nflood %s %s\nlog bits\nlog stop\n' \
-					"$dir" "$secs" >>"$script"
-			else
-				printf 'flood %s %s\n' "$dir" "$secs" >>"$script"
+				step "log bits" "log stop" || break 2
+				bits=$(field "$(grep '^log bits ' "$fe_out" | tail -n 1)" logged)
+				if [ "$case" != tx ] && [ "${bits:-0}" = 0 ]; then
+					keep=1
+					echo "bench-log: $be $case run $i: LOG_ALL on, yet no page logged" >&2
+				fi
 			fi
-		done
-	done
-	echo stats >>"$script"
-	start_backend "$be" "$case" "$sock"
-	timeout $((runs * 2 * (secs + 5) + 60)) "${pin[@]}" "$frontend" \
-		--socket "$sock" --tx-single --features -HASH_REPORT \
-		--connect-timeout 20000 --script "$script" >"$out" 2>&1
-	local rc=$?
-	stop_backend
-	if [ "$rc" != 0 ]; then
-		keep=1
-		echo "bench-log: $be $case: frontend exited $rc: $(grep -m1 -e '^error' -e '^setup' "$out")" >&2
-		return 1
-	fi
-	# An echo line names the run; its flood follows.
-	while read -r line; do
-		case "$line" in
-		"echo run="*)
-			i=${line#echo run=}; i=${i%% *}
-			log=${line##*log=} ;;
-		"flood "*)
-			mpps=$(field "$line" "$rate_key")
-			busy=$(field "$line" busy_pct)
-			cpu=$(field "$line" cpu_pct)
 			if [ "$(field "$line" bad_used)" != 0 ] ||
 					[ "$(field "$line" rx_bad)" != 0 ]; then
 				keep=1
 				echo "bench-log: $be $case run $i: the backend broke the ring: $line" >&2
 			fi
-			echo "$be $case $i $log $mpps $busy $cpu" >>"$work/results"
-			echo "# $be $case run $i log $log: $mpps Mpps, frontend busy $busy %, on cpu $cpu %" >&2 ;;
-		"log bits "*)
-			bits=$(field "$line" logged)
-			if [ "$case" != tx ] && [ "${bits:-0}" = 0 ]; then
-				keep=1
-				echo "bench-log: $be $case run $i: LOG_ALL on, yet no page logged: $line" >&2
-			fi ;;
-		esac
-	done <"$out"
+			mpps=$(field "$line" "$rate_key")
+			busy=$(field "$line" busy_pct)
+			cpu=$(field "$line" cpu_pct)
+			# The worker's share of its cpu over the flood (and
+			# the few ms around it the shell needs).
+			wcpu=$(echo "$t0 $t1" | awk '{ printf "%.1f", ($4 > $2) ? 100 * ($3 - $1) / ($4 - $2) : 0 }')
+			echo "$be $case $i $log $mpps $busy $cpu $wcpu" >>"$work/results"
+			echo "# $be $case run $i log $log: $mpps Mpps; frontend busy $busy %, on cpu $cpu %; worker on cpu $wcpu %" >&2
+		done
+	done
+	step stats
+	exec 4>&-
+	wait "$fe_pid"
+	local rc=$?
+	stop_backend
+	if [ "$rc" != 0 ] || [ "$i" -le "$runs" ]; then
+		keep=1
+		echo "bench-log: $be $case: frontend failed (exit $rc): $(grep -m1 -e '^error' -e '^setup' "$fe_out")" >&2
+		return 1
+	fi
 }
 
 field() {
@@ -227,9 +277,24 @@ for be in $backends; do
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# paired BACKEND CASE raw|norm: the median over runs of on / off, of the
+# rate (raw) or of the rate per second the worker was on its cpu (norm).
+paired() {
+	awk -v b="$1" -v c="$2" -v m="$3" '$1 == b && $2 == c {
+			v = $5
+			if (m == "norm") v = ($8 > 0) ? $5 / $8 : -1
+			r[$3, $4] = v; runs[$3] = 1 }
+		END { for (i in runs) if ((i, "off") in r && (i, "on") in r &&
+			r[i, "off"] > 0 && r[i, "on"] >= 0)
+			print r[i, "on"] / r[i, "off"] }' "$work/results" | median
+}
+
 declare -A off_rate
-printf '%-8s %-9s %4s %9s %9s %9s %9s %11s %11s %7s\n' backend case runs \
-	off_mpps on_mpps on/off cost_pct fe_busy_off fe_busy_on fe_cpu
+printf '%-8s %-9s %4s %8s %8s %7s %6s %8s %8s %6s %6s %8s\n' backend case \
+	runs off_mpps on_mpps on/off cost% fe_busy fe_busy fe_cpu wk_cpu \
+	on/off
+printf '%-8s %-9s %4s %8s %8s %7s %6s %8s %8s %6s %6s %8s\n' '' '' '' \
+	median median paired '' off% on% % % per_wk
 verdict=()
 for be in $backends; do
 	for case in rx tx loopback; do
@@ -242,25 +307,24 @@ for be in $backends; do
 		busy_off=$(sel off 6 | median)
 		busy_on=$(sel on 6 | median)
 		cpu=$( (sel off 7; sel on 7) | median)
-		# Paired: each run's on rate over its off rate.
-		ratio=$(awk -v b="$be" -v c="$case" '$1 == b && $2 == c {
-				r[$3, $4] = $5; runs[$3] = 1 }
-			END { for (i in runs) if ((i, "off") in r && (i, "on") in r &&
-				r[i, "off"] > 0) print r[i, "on"] / r[i, "off"] }' \
-			"$work/results" | median)
-		printf '%-8s %-9s %4s %9.3f %9.3f %9.3f %9.1f %11.1f %11.1f %7.1f\n' \
-			"$be" "$case" "$n" "$off" "$on" "$ratio" \
-			"$(awk -v r="$ratio" 'BEGIN { print 100 * (1 - r) }')" \
-			"$busy_off" "$busy_on" "$cpu"
+		wcpu=$( (sel off 8; sel on 8) | median)
+		ratio=$(paired "$be" "$case" raw)
+		norm=$(paired "$be" "$case" norm)
+		cost=$(awk -v r="$ratio" 'BEGIN { printf "%.1f", 100 * (1 - r) }')
+		printf '%-8s %-9s %4s %8.3f %8.3f %7.3f %6.1f %8.1f %8.1f %6.1f %6.1f %8.3f\n' \
+			"$be" "$case" "$n" "$off" "$on" "$ratio" "$cost" \
+			"$busy_off" "$busy_on" "$cpu" "$wcpu" "$norm"
 		off_rate[$be.$case]=$off
 		if awk -v a="$busy_off" -v b="$busy_on" 'BEGIN { exit !(a >= 80 || b >= 80) }'; then
 			line="the frontend was busy $(pct "$busy_off")/$(pct "$busy_on") % of the time (off/on): IT IS THE BOTTLENECK, the figures measure it, not $be"
 		else
 			line="the frontend waited for $be (busy $(pct "$busy_off")/$(pct "$busy_on") % of the time, off/on): $be set the rate"
-			[ "$be" = relay ] && line="logging costs $(awk -v r="$ratio" 'BEGIN { printf "%.1f", 100 * (1 - r) }') % of throughput (target <= 10 %): $(awk -v r="$ratio" 'BEGIN { print (r >= 0.90) ? "met" : "NOT met" }'); $line"
 		fi
-		awk -v c="$cpu" 'BEGIN { exit !(c < 90) }' &&
-			line="$line; the frontend ran only $(pct "$cpu") % of the time: other work shared the cpus"
+		line="logging costs $cost % of throughput (paired median; $(awk -v r="$norm" 'BEGIN { printf "%.1f", 100 * (1 - r) }') % per second of worker cpu); $line"
+		[ "$be" = relay ] &&
+			line="$line; target <= 10 %: $(awk -v r="$ratio" 'BEGIN { print (r >= 0.90) ? "met" : "NOT met" }')"
+		awk -v c="$cpu" -v w="$wcpu" 'BEGIN { exit !(c < 90 || w < 90) }' &&
+			line="$line; other work shared the cpus: the frontend ran $(pct "$cpu") %, the worker $(pct "$wcpu") % of the time"
 		verdict+=("$be $case: $line")
 	done
 done
