@@ -101,6 +101,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# A frontend that died must not kill the script through its script pipe:
+# step() notices and says so.
+trap '' PIPE
 
 if [ "$(nproc)" -ge 2 ]; then
 	pin=(taskset -c 0)
@@ -244,7 +247,7 @@ session() {
 	stop_backend
 	if [ "$rc" != 0 ] || [ "$i" -le "$runs" ]; then
 		keep=1
-		echo "bench-log: $be $case: frontend failed (exit $rc): $(grep -m1 -e '^error' -e '^setup' "$fe_out")" >&2
+		echo "bench-log: $be $case: frontend failed (exit $rc) after $((i - 1)) runs: $(grep -m1 -e '^error' -e '^setup' "$fe_out"; tail -n 2 "$fe_out")" >&2
 		return 1
 	fi
 }
