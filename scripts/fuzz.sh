@@ -9,7 +9,7 @@
 #
 #   scripts/fuzz.sh [-t SECONDS] [-B BUILD_DIR] [--build-only] [--no-build] [TARGET...]
 #
-# Targets: shadow, cvq, state_json (default: all), one after the other.
+# Targets: shadow, cvq, state_json, vhost_user (default: all), one after the other.
 # Environment: SVQ_FUZZ_CC (default clang-14, else clang),
 #              SVQ_FUZZ_BUILD_DIR (default build-fuzz),
 #              SVQ_FUZZ_ARGS (more libFuzzer flags, e.g. -max_len=8192).
@@ -21,7 +21,7 @@ build_dir=${SVQ_FUZZ_BUILD_DIR:-$top/build-fuzz}
 seconds=60
 build=1
 run=1
-all_targets=(shadow cvq state_json)
+all_targets=(shadow cvq state_json vhost_user)
 
 usage() {
 	sed -n 's/^#   //p' "$0" >&2

@@ -307,51 +307,42 @@ vu_vq_stop(struct vu_net *vu, uint16_t qid)
 
 /* ---- connection ----------------------------------------------------- */
 
-/* Connect and negotiate what does not depend on the driver. */
+/* Negotiate, on the connected vu->sock, what does not depend on the
+ * driver. test/fuzz/fuzz_vhost_user.c calls it on a socketpair. */
 static int
-vu_handshake(struct vu_net *vu)
+vu_negotiate(struct vu_net *vu)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint64_t protocol = 0, pairs = 1;
 	int ret;
 
-	vu->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (vu->sock < 0)
-		return -errno;
-	rte_strscpy(sa.sun_path, vu->path, sizeof(sa.sun_path));
-	if (connect(vu->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		ret = -errno;
-		goto fail;
-	}
 	vu->protocol_features = 0;
 	ret = vu_get_u64(vu, VU_GET_FEATURES, &vu->backend_features);
 	if (ret < 0)
-		goto fail;
+		return ret;
 	if (!(vu->backend_features & VU_BIT(VIRTIO_F_VERSION_1))) {
 		VU_LOG(ERR, vu, "backend does not offer VIRTIO_F_VERSION_1 (features 0x%" PRIx64 ")",
 			vu->backend_features);
-		ret = -ENOTSUP;
-		goto fail;
+		return -ENOTSUP;
 	}
 	if (vu->backend_features & VU_BIT(VU_F_PROTOCOL_FEATURES)) {
 		ret = vu_get_u64(vu, VU_GET_PROTOCOL_FEATURES, &protocol);
 		if (ret < 0)
-			goto fail;
+			return ret;
 		protocol &= VU_BIT(VU_PROTOCOL_F_MQ) |
 			VU_BIT(VU_PROTOCOL_F_REPLY_ACK);
 		ret = vu_set_u64(vu, VU_SET_PROTOCOL_FEATURES, protocol);
 		if (ret < 0)
-			goto fail;
+			return ret;
 		vu->protocol_features = protocol;
 	}
 	if (vu_has_protocol(vu, VU_PROTOCOL_F_MQ)) {
 		ret = vu_get_u64(vu, VU_GET_QUEUE_NUM, &pairs);
 		if (ret < 0)
-			goto fail;
+			return ret;
 	}
 	ret = vu_set_u64(vu, VU_SET_OWNER, 0);
 	if (ret < 0)
-		goto fail;
+		return ret;
 
 	pairs = RTE_MIN(RTE_MAX(pairs, UINT64_C(1)), (uint64_t)vu->max_pairs_arg);
 	if (!(vu->backend_features & VU_BIT(VIRTIO_NET_F_MQ)))
@@ -364,10 +355,27 @@ vu_handshake(struct vu_net *vu)
 	vu->nb_vqs = 2 * pairs;
 	vu->mem_sent = false;
 	return 0;
+}
 
-fail:
-	close(vu->sock);
-	vu->sock = -1;
+/* Connect and negotiate. */
+static int
+vu_handshake(struct vu_net *vu)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ret;
+
+	vu->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (vu->sock < 0)
+		return -errno;
+	rte_strscpy(sa.sun_path, vu->path, sizeof(sa.sun_path));
+	if (connect(vu->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		ret = -errno;
+	else
+		ret = vu_negotiate(vu);
+	if (ret < 0) {
+		close(vu->sock);
+		vu->sock = -1;
+	}
 	return ret;
 }
 
