@@ -153,6 +153,19 @@ vu_fail(struct vu_net *vu, const struct vu_msg *msg, int ret)
 	return ret;
 }
 
+/*
+ * A reply that did not come in time, or not as the request's reply: the
+ * replies cannot be matched to the requests any more (a late one would be
+ * taken as the next request's), so drop the connection. The monitor sees
+ * the hang-up, reports the backend lost and reconnects, as after a crash.
+ */
+static int
+vu_reply_failed(struct vu_net *vu, const struct vu_msg *msg, int ret)
+{
+	shutdown(vu->sock, SHUT_RDWR);
+	return vu_fail(vu, msg, ret);
+}
+
 /* Send a request that expects no answer but an ack (REPLY_ACK). */
 static int
 vu_set(struct vu_net *vu, struct vu_msg *msg, const int *fds,
@@ -173,9 +186,10 @@ vu_set(struct vu_net *vu, struct vu_msg *msg, const int *fds,
 	ret = vu_msg_recv(vu->sock, &reply, vu->timeout_ms);
 	if (ret == 0)
 		ret = vu_reply_check(&reply, msg->request, sizeof(uint64_t));
-	if (ret == 0 && reply.payload.u64 != 0)
-		ret = -EIO;
-	return ret < 0 ? vu_fail(vu, msg, ret) : 0;
+	if (ret < 0)
+		return vu_reply_failed(vu, msg, ret);
+	/* a refusal: the backend is still in step */
+	return reply.payload.u64 != 0 ? vu_fail(vu, msg, -EIO) : 0;
 }
 
 /* Send a request that the backend answers with @p size payload bytes,
@@ -190,12 +204,13 @@ vu_get(struct vu_net *vu, struct vu_msg *msg, uint32_t size)
 		return -ENOTCONN;
 	msg->flags = VU_VERSION;
 	ret = vu_msg_send(vu->sock, msg, NULL, 0);
-	if (ret == 0)
-		ret = vu_msg_recv(vu->sock, msg, vu->timeout_ms);
+	if (ret < 0)
+		return vu_fail(vu, msg, ret);
+	ret = vu_msg_recv(vu->sock, msg, vu->timeout_ms);
 	if (ret == 0)
 		ret = vu_reply_check(msg, request, size);
 	msg->request = request;
-	return ret < 0 ? vu_fail(vu, msg, ret) : 0;
+	return ret < 0 ? vu_reply_failed(vu, msg, ret) : 0;
 }
 
 static int
