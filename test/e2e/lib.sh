@@ -272,7 +272,9 @@ e2e_start_receiver() {
 # line of a TCG guest with a vhost-user virtio-net NIC (QEMU is the
 # vhost-user client), left in the array E2E_QEMU_ARGS. Optional:
 # E2E_QEMU_MEM guest RAM (default 512M), E2E_NIC_OPTS more NIC properties
-# (",guest_announce=off"), E2E_QMP a QMP socket path.
+# (",guest_announce=off"), E2E_CHARDEV_OPTS more chardev options
+# (",server=on,wait=on": QEMU the vhost-user server), E2E_QMP a QMP
+# socket path.
 E2E_QEMU_ARGS=()
 e2e_qemu_args() {
 	local sock=$1 queues=$2 mac=$3 kernel=$4 initrd=$5 append=$6 serial=$7
@@ -291,7 +293,7 @@ e2e_qemu_args() {
 		-machine q35 -accel tcg -smp 1 -m "$mem"
 		-object "memory-backend-memfd,id=mem,size=$mem,share=on"
 		-numa node,memdev=mem
-		-chardev "socket,id=chr0,path=$sock"
+		-chardev "socket,id=chr0,path=$sock${E2E_CHARDEV_OPTS:-}"
 		-netdev "vhost-user,id=net0,chardev=chr0,queues=$queues"
 		-device "$nic"
 		-nodefaults -nographic -monitor none -no-reboot
