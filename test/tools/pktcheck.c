@@ -32,6 +32,16 @@
  * --inject makes the sender damage selected frames on purpose (drop, dup,
  * corrupt, misqueue, foreign), to show that the checker catches each kind.
  *
+ * --pingpong N measures round-trip latency instead of rate: on queue 0,
+ * one frame at a time, it sends a frame and busy-polls RX until that very
+ * frame is back (checked like any other), N times after --warmup W round
+ * trips that are not counted, and prints one more line before PKTCHECK:
+ *   LATENCY n=N median_us=X p99_us=X max_us=X min_us=X mean_us=X
+ * Each round trip is timed with the TSC from just before rte_eth_tx_burst
+ * to the rte_eth_rx_burst that returns the frame; building and checking
+ * the frame are outside the interval. A frame that does not come back
+ * within --stall ms ends the run (status 1).
+ *
  * Threat model: whatever arrives on RX is produced by the device under test
  * and may be truncated, corrupted, duplicated or not ours at all; nothing in
  * a received frame is trusted before its length and CRC have been checked.
@@ -139,6 +149,8 @@ struct pc_config {
 	struct rte_ether_addr dst_mac;
 	enum pc_inject inject;
 	uint64_t inject_every;	/* fault on every seq with seq % every == every - 1 */
+	uint64_t pingpong;	/* round trips timed; 0: rate mode */
+	uint64_t warmup;	/* round trips before the timed ones */
 };
 
 /* All fields are touched by the main lcore only: the checker is single-threaded. */
@@ -194,7 +206,10 @@ pc_usage(const char *prog)
 		"  --allow-foreign    do not fail on frames that are not ours\n"
 		"  --inject KIND:K    fault injection to test the checker itself, on\n"
 		"                     every K-th frame; KIND: drop, dup, corrupt,\n"
-		"                     misqueue, foreign\n",
+		"                     misqueue, foreign\n"
+		"  --pingpong N       latency instead of rate: N timed round trips of\n"
+		"                     one frame on queue 0 (replaces --frames)\n"
+		"  --warmup W         untimed round trips before them (default 1000)\n",
 		prog, PC_FRAME_MIN, PC_FRAME_MAX, PC_BURST_MAX);
 }
 
@@ -266,7 +281,8 @@ pc_parse_args(int argc, char **argv, struct pc_config *cfg)
 	enum {
 		OPT_FRAMES = 256, OPT_SIZE, OPT_TIMEOUT, OPT_STALL, OPT_LINGER,
 		OPT_QUEUES, OPT_WINDOW, OPT_BURST, OPT_DST_MAC,
-		OPT_ALLOW_FOREIGN, OPT_INJECT, OPT_HELP,
+		OPT_ALLOW_FOREIGN, OPT_INJECT, OPT_PINGPONG, OPT_WARMUP,
+		OPT_HELP,
 	};
 	static const struct option opts[] = {
 		{ "frames", required_argument, NULL, OPT_FRAMES },
@@ -280,6 +296,8 @@ pc_parse_args(int argc, char **argv, struct pc_config *cfg)
 		{ "dst-mac", required_argument, NULL, OPT_DST_MAC },
 		{ "allow-foreign", no_argument, NULL, OPT_ALLOW_FOREIGN },
 		{ "inject", required_argument, NULL, OPT_INJECT },
+		{ "pingpong", required_argument, NULL, OPT_PINGPONG },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -293,6 +311,7 @@ pc_parse_args(int argc, char **argv, struct pc_config *cfg)
 		.linger_ms = 100,
 		.window = 128,
 		.burst = 32,
+		.warmup = 1000,
 	};
 
 	/* argv[0] is the program name (rte_eal_init leaves it in place). */
@@ -353,6 +372,15 @@ pc_parse_args(int argc, char **argv, struct pc_config *cfg)
 			if (pc_parse_inject(optarg, cfg) < 0)
 				goto bad_value;
 			break;
+		case OPT_PINGPONG:
+			/* every round trip is a sequence number (32 bits) */
+			if (pc_parse_u64(optarg, 1, UINT32_MAX / 2, &cfg->pingpong) < 0)
+				goto bad_value;
+			break;
+		case OPT_WARMUP:
+			if (pc_parse_u64(optarg, 0, UINT32_MAX / 2, &cfg->warmup) < 0)
+				goto bad_value;
+			break;
 		case OPT_HELP:
 			return -EINVAL;
 		default:
@@ -366,8 +394,23 @@ pc_parse_args(int argc, char **argv, struct pc_config *cfg)
 			argv[optind]);
 		return -EINVAL;
 	}
+	if (cfg->pingpong > 0) {
+		if (have_frames || cfg->inject != PC_INJECT_NONE) {
+			fprintf(stderr, "svq-pktcheck: --pingpong excludes --frames and --inject\n");
+			return -EINVAL;
+		}
+		if (cfg->queues > 1) {
+			fprintf(stderr, "svq-pktcheck: --pingpong uses one queue pair\n");
+			return -EINVAL;
+		}
+		/* a frame's queue is its seq modulo the queues: one queue */
+		cfg->queues = 1;
+		/* the checker's bound on sequence numbers */
+		cfg->frames = cfg->warmup + cfg->pingpong;
+		have_frames = true;
+	}
 	if (!have_frames || !have_size) {
-		fprintf(stderr, "svq-pktcheck: --frames and --size are required\n");
+		fprintf(stderr, "svq-pktcheck: --frames (or --pingpong) and --size are required\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -667,6 +710,19 @@ pc_rx_queue(struct pc_ctx *c, uint16_t q)
 	}
 }
 
+/* Late duplicates would otherwise go unnoticed. */
+static void
+pc_linger(struct pc_ctx *c)
+{
+	uint64_t end = rte_get_timer_cycles() +
+		c->cfg->linger_ms * rte_get_timer_hz() / 1000;
+	uint16_t q;
+
+	while (!pc_quit && (c->now = rte_get_timer_cycles()) < end)
+		for (q = 0; q < c->nb_queues; q++)
+			pc_rx_queue(c, q);
+}
+
 /* Returns a short reason if the run ended early, NULL if it completed. */
 static const char *
 pc_run(struct pc_ctx *c)
@@ -677,7 +733,7 @@ pc_run(struct pc_ctx *c)
 	uint64_t deadline = start + cfg->timeout_s * hz;
 	uint64_t stall = cfg->stall_ms * hz / 1000;
 	const char *why = NULL;
-	uint64_t now, end;
+	uint64_t now;
 	uint16_t q;
 
 	c->last_progress = start;
@@ -705,12 +761,99 @@ pc_run(struct pc_ctx *c)
 		}
 	}
 
-	/* Late duplicates would otherwise go unnoticed. */
-	end = rte_get_timer_cycles() + cfg->linger_ms * hz / 1000;
-	while (!pc_quit && (c->now = rte_get_timer_cycles()) < end)
-		for (q = 0; q < c->nb_queues; q++)
-			pc_rx_queue(c, q);
+	pc_linger(c);
 	return why;
+}
+
+/* One frame at a time on queue 0, each timed from just before it is
+ * handed to the PMD to the RX burst that brings it back. Returns NULL when
+ * every round trip completed, else a short reason. The timed round trips'
+ * latencies, in TSC cycles, go to @lat (cfg->pingpong entries).
+ */
+static const char *
+pc_pingpong(struct pc_ctx *c, uint64_t *lat)
+{
+	const struct pc_config *cfg = c->cfg;
+	uint64_t deadline = rte_get_timer_cycles() +
+		cfg->timeout_s * rte_get_timer_hz();
+	uint64_t stall = cfg->stall_ms * rte_get_tsc_hz() / 1000;
+	struct rte_mbuf *rx[PC_BURST_MAX];
+	struct rte_mbuf *m;
+	uint64_t seq, t0, t1;
+	uint16_t n, i;
+
+	for (seq = 0; seq < cfg->frames; seq++) {
+		m = rte_pktmbuf_alloc(c->pool);
+		if (m == NULL)
+			return "out of mbufs";
+		/* cannot fail: sizes are bounded by PC_FRAME_MAX */
+		pc_build_frame(m, cfg, &c->src_mac, seq, 0);
+		/* precise: no earlier instruction is counted in the interval */
+		t0 = rte_rdtsc_precise();
+		while (rte_eth_tx_burst(c->port, 0, &m, 1) == 0) {
+			if (pc_quit || rte_rdtsc() - t0 > stall) {
+				rte_pktmbuf_free(m);
+				return pc_quit ? "interrupted" : "stalled";
+			}
+		}
+		c->now = rte_get_timer_cycles();
+		if (c->first_tx == 0)
+			c->first_tx = c->now;
+		c->queues[0].sent++;
+		c->st.sent++;
+		for (;;) {
+			n = rte_eth_rx_burst(c->port, 0, rx, PC_BURST_MAX);
+			t1 = rte_rdtsc_precise();
+			if (n > 0) {
+				c->now = rte_get_timer_cycles();
+				for (i = 0; i < n; i++) {
+					pc_check_frame(c, rx[i], 0);
+					rte_pktmbuf_free(rx[i]);
+				}
+				/* only a valid copy of this very frame sets it */
+				if (c->seen[seq])
+					break;
+			}
+			if (pc_quit)
+				return "interrupted";
+			if (t1 - t0 > stall)
+				return "stalled";
+		}
+		if (seq >= cfg->warmup)
+			lat[seq - cfg->warmup] = t1 - t0;
+		if (c->now > deadline)
+			return "timeout";
+	}
+	pc_linger(c);
+	return NULL;
+}
+
+static int
+pc_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Prints the LATENCY line; sorts @lat. Percentiles by nearest rank. */
+static void
+pc_print_latency(uint64_t *lat, uint64_t n)
+{
+	double us = 1e6 / rte_get_tsc_hz();
+	double sum = 0;
+	uint64_t i;
+
+	if (n == 0) {
+		printf("LATENCY n=0\n");
+		return;
+	}
+	qsort(lat, n, sizeof(lat[0]), pc_cmp_u64);
+	for (i = 0; i < n; i++)
+		sum += lat[i];
+	printf("LATENCY n=%" PRIu64 " median_us=%.3f p99_us=%.3f max_us=%.3f min_us=%.3f mean_us=%.3f\n",
+	       n, lat[(n + 1) / 2 - 1] * us, lat[(n * 99 + 99) / 100 - 1] * us,
+	       lat[n - 1] * us, lat[0] * us, sum / n * us);
 }
 
 static void
@@ -826,7 +969,7 @@ main(int argc, char **argv)
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 	const char *why = NULL;
 	bool have_port = false;
-	uint64_t lost, cycles;
+	uint64_t lost, cycles, *lat = NULL;
 	double mpps = 0.0;
 	int ret, status = PC_EXIT_FAIL;
 	uint16_t q;
@@ -889,7 +1032,18 @@ main(int argc, char **argv)
 	       c.port, c.nb_queues, cfg.frames, cfg.size_min, cfg.size_max,
 	       mac, cfg.window);
 
-	why = pc_run(&c);
+	if (cfg.pingpong > 0) {
+		lat = calloc(cfg.pingpong, sizeof(*lat));
+		if (lat == NULL) {
+			PC_LOG(ERR, "cannot allocate %" PRIu64 " latencies",
+			       cfg.pingpong);
+			goto out;
+		}
+		why = pc_pingpong(&c, lat);
+		pc_print_latency(lat, why == NULL ? cfg.pingpong : 0);
+	} else {
+		why = pc_run(&c);
+	}
 	pc_free_pending(&c);
 
 	for (q = 0; q < c.nb_queues; q++)
@@ -932,6 +1086,7 @@ out:
 	}
 	/* The pool must outlive the port: the PMD frees ring mbufs into it. */
 	rte_mempool_free(c.pool);
+	free(lat);
 	free(c.queues);
 	free(c.seen);
 	rte_eal_cleanup();
