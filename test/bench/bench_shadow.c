@@ -8,7 +8,12 @@
  * reposts them. Only the relay's two calls are timed (TSC around each
  * burst), so the figures are the relay's cost per descriptor.
  *
- *   svq-bench-shadow [--ring N] [--descs N] [--chain N] [--log]
+ *   svq-bench-shadow [--ring N] [--descs N] [--chain N] [--offer N] [--log]
+ *
+ * --offer N: the guest makes at most N chains available per round (one
+ * call of each relay function), so the relay's bursts are at most N long:
+ * the cost of small bursts. Without it (0) the guest reposts everything
+ * that came back, and the relay works in bursts of SVQ_BURST.
  *
  * --log: dirty logging on, as during a live migration: every completed
  * buffer and the used ring are marked in a log bitmap.
@@ -103,10 +108,14 @@ main(int argc, char **argv)
 		"--no-pci", "--no-shconf", "--log-level=*:error", NULL };
 	uint64_t descs = 20000000, done = 0, cycles = 0;
 	uint16_t ring = 1024, chain = 1, dev_avail = 0, dev_used = 0;
+	/* heads the guest holds, offered in order: held[held_out..held_in) */
+	uint32_t offer = 0, held_in = 0, held_out = 0, k;
+	uint16_t *held;
 	static const struct option opts[] = {
 		{ "ring", required_argument, NULL, 'r' },
 		{ "descs", required_argument, NULL, 'n' },
 		{ "chain", required_argument, NULL, 'c' },
+		{ "offer", required_argument, NULL, 'o' },
 		{ "log", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,9 +136,10 @@ main(int argc, char **argv)
 		case 'r': ring = atoi(optarg); break;
 		case 'n': descs = strtoull(optarg, NULL, 10); break;
 		case 'c': chain = atoi(optarg); break;
+		case 'o': offer = atoi(optarg); break;
 		case 'l': logging = true; break;
 		default:
-			fprintf(stderr, "usage: %s [--ring N] [--descs N] [--chain N] [--log]\n",
+			fprintf(stderr, "usage: %s [--ring N] [--descs N] [--chain N] [--offer N] [--log]\n",
 				argv[0]);
 			return 2;
 		}
@@ -155,13 +165,21 @@ main(int argc, char **argv)
 			.used_gpa = GPA_BASE + svq_shadow_used_offset(ring) };
 		svq_shadow_set_log(&vq, &log);
 	}
+	held = malloc(ring * sizeof(*held));
 	for (i = 0; i < ring; i += chain)
-		guest_post(&g, i);
-	__atomic_store_n(&g.ring.avail->idx, g.avail_idx, __ATOMIC_RELEASE);
+		held[held_in++ & (ring - 1)] = i;
 
 	while (done < descs) {
 		uint64_t t0, t1, t2;
 		uint16_t used, n;
+
+		/* the guest offers what it holds, at most --offer chains */
+		k = held_in - held_out;
+		if (offer != 0)
+			k = RTE_MIN(k, offer);
+		while (k-- > 0)
+			guest_post(&g, held[held_out++ & (ring - 1)]);
+		__atomic_store_n(&g.ring.avail->idx, g.avail_idx, __ATOMIC_RELEASE);
 
 		t0 = rte_rdtsc_precise();
 		svq_shadow_forward_avail(&vq);
@@ -172,23 +190,24 @@ main(int argc, char **argv)
 		cycles += (t1 - t0) + (rte_rdtsc_precise() - t2);
 		done += (uint64_t)n * chain;
 
-		/* the guest reposts what came back */
+		/* the guest takes back what came back, to offer it again */
 		used = __atomic_load_n(&g.ring.used->idx, __ATOMIC_ACQUIRE);
 		while (g.last_used != used) {
-			guest_post(&g, g.ring.used->ring[g.last_used & (ring - 1)].id);
+			held[held_in++ & (ring - 1)] =
+				g.ring.used->ring[g.last_used & (ring - 1)].id;
 			g.last_used++;
 		}
-		__atomic_store_n(&g.ring.avail->idx, g.avail_idx, __ATOMIC_RELEASE);
 		if (vq.fault != SVQ_FAULT_NONE) {
 			fprintf(stderr, "error: queue faulted\n");
 			return 1;
 		}
 	}
-	printf("BENCH descs=%" PRIu64 " ring=%u chain=%u burst=%u log=%d ns_per_desc=%.2f mdesc_per_s=%.2f\n",
-		done, ring, chain, SVQ_BURST, logging,
+	printf("BENCH descs=%" PRIu64 " ring=%u chain=%u burst=%u offer=%u log=%d ns_per_desc=%.2f mdesc_per_s=%.2f\n",
+		done, ring, chain, SVQ_BURST, offer, logging,
 		(double)cycles * 1e9 / rte_get_tsc_hz() / done,
 		(double)done / ((double)cycles / rte_get_tsc_hz()) / 1e6);
 	svq_shadow_free(&vq);
+	free(held);
 	free(log_bits);
 	free(shadow_mem);
 	free(g.mem);
