@@ -15,48 +15,56 @@
 # relayed/direct ratio. The guest forwards on cpu 0, the backend (testpmd's
 # forwarding lcore or the relay's worker) polls on cpu 1.
 #
-# usage: scripts/bench-direct.sh [-r RUNS] [-d SECONDS] [-q QUEUES] [RELAY]
+# usage: scripts/bench-direct.sh [-r RUNS] [-d SECONDS] [-q QUEUES]
+#                                [-n NOTIFY] [-b BURST] [-D "tx rx"] [RELAY]
+#   -n NOTIFY   the relay port's notify= mode: poll (default), interrupt or
+#               adaptive (what each costs under load)
+#   -b BURST    the guest testpmd's --burst (default 32, at most 512)
+#   -D DIRS     directions, guest tx and/or rx (default both)
 set -u
 
-usage() {
-	sed -n 's/^# \{0,1\}//; /^usage:/,/^$/p' "$0" >&2
-	exit 2
-}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/bench-lib.sh
+. "$here/bench-lib.sh"
+usage() { bench_usage; }
 
 runs=5
 duration=5
 queues=1
-while getopts "r:d:q:h" opt; do
+notify=poll
+burst=32
+dirs="tx rx"
+while getopts "r:d:q:n:b:D:h" opt; do
 	case "$opt" in
 	r) runs=$OPTARG ;;
 	d) duration=$OPTARG ;;
 	q) queues=$OPTARG ;;
+	n) notify=$OPTARG ;;
+	b) burst=$OPTARG ;;
+	D) dirs=$OPTARG ;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -le 1 ] || usage
-case "$runs$duration$queues" in
-'' | *[!0-9]*) echo "bench-direct: -r, -d and -q take whole numbers" >&2; usage ;;
+case "$runs$duration$queues$burst" in
+'' | *[!0-9]*) echo "bench-direct: -r, -d, -q and -b take whole numbers" >&2; usage ;;
 esac
-here=$(cd "$(dirname "$0")" && pwd)
+case "$notify" in
+poll | interrupt | adaptive) ;;
+*) echo "bench-direct: -n takes poll, interrupt or adaptive" >&2; usage ;;
+esac
+for dir in $dirs; do
+	case "$dir" in
+	tx | rx) ;;
+	*) echo "bench-direct: -D takes tx and/or rx" >&2; usage ;;
+	esac
+done
 relay=${1:-$here/../build/app/svq-relay}
 [ -x "$relay" ] || { echo "bench-direct: build first: $relay" >&2; exit 1; }
 command -v dpdk-testpmd >/dev/null || { echo "bench-direct: dpdk-testpmd not found (Debian package dpdk)" >&2; exit 77; }
 
-work=$(mktemp -d /tmp/svq-bench-direct.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$work" /var/run/dpdk/svq-bd-*-$$ 2>/dev/null
-	rm -f /dev/hugepages/svq-bd-*-$$map_* 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init bd
 
 # backend KIND DIR: start the backend on $work/vhost.sock; sets BACKEND_PID.
 backend() {
@@ -71,19 +79,13 @@ backend() {
 			--total-num-mbufs=16384 >"$work/backend.log" 2>&1 &
 	else
 		"$relay" -l 0-1 --no-pci --file-prefix=svq-bd-be-$$ -- \
-			--vhost "$work/vhost.sock,queues=$queues" \
+			--vhost "$work/vhost.sock,queues=$queues,notify=$notify" \
 			--device "sim,mode=null,rate=0,size=64,queues=$queues" \
 			>"$work/backend.log" 2>&1 &
 	fi
 	BACKEND_PID=$!
 	pids+=("$BACKEND_PID")
-	for _ in $(seq 100); do
-		[ -S "$work/vhost.sock" ] && return 0
-		sleep 0.1
-	done
-	echo "bench-direct: $kind backend did not listen; its log:" >&2
-	tail -n 5 "$work/backend.log" >&2
-	exit 1
+	bench_wait_socket "bench-direct ($kind)" "$work/vhost.sock" "$work/backend.log"
 }
 
 # guest DIR: run the guest for warm-up + DURATION seconds, print its rate.
@@ -94,7 +96,7 @@ guest() {
 		--no-pci --file-prefix=svq-bd-guest-$$ --single-file-segments \
 		--vdev "net_virtio_user0,path=$work/vhost.sock,queues=$queues" -- \
 		--forward-mode=$fwd --auto-start --nb-cores=1 --txpkts=64 \
-		--rxq="$queues" --txq="$queues" --stats-period=1 \
+		--burst="$burst" --rxq="$queues" --txq="$queues" --stats-period=1 \
 		--total-num-mbufs=16384 >"$work/guest.log" 2>&1 &
 	local gpid=$! t
 	pids+=("$gpid")
@@ -113,16 +115,10 @@ guest() {
 		awk '{ v[NR] = $1 } END { if (NR) printf "%.3f\n", v[int((NR + 1) / 2)] / 1e6 }'
 }
 
-median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "-"; exit }
-		printf "%.3f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-echo "# bench-direct: $runs runs, ${duration}s each, $queues queue pair(s), 64-byte frames, $(nproc) cpus, loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# bench-direct: $runs runs, ${duration}s each, $queues queue pair(s), 64-byte frames, burst $burst, relay notify=$notify, $(nproc) cpus, loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-10s %-8s %5s %12s %12s %12s\n" direction backend run mpps "" ""
 declare -A rates
-for dir in tx rx; do
+for dir in $dirs; do
 	for (( i = 1; i <= runs; i++ )); do
 		for kind in direct relayed; do
 			backend "$kind" "$dir"
@@ -141,9 +137,9 @@ done
 
 echo
 printf "%-10s %14s %14s %8s\n" direction direct_mpps relayed_mpps ratio
-for dir in tx rx; do
-	d=$(tr ' ' '\n' <<<"${rates[$dir-direct]}" | grep . | median)
-	r=$(tr ' ' '\n' <<<"${rates[$dir-relayed]}" | grep . | median)
+for dir in $dirs; do
+	d=$(tr ' ' '\n' <<<"${rates[$dir-direct]}" | grep . | bench_median 3)
+	r=$(tr ' ' '\n' <<<"${rates[$dir-relayed]}" | grep . | bench_median 3)
 	ratio=$(awk -v d="$d" -v r="$r" 'BEGIN { if (d > 0) printf "%.2f", r / d; else print "-" }')
 	printf "%-10s %14s %14s %8s\n" "guest-$dir" "$d" "$r" "$ratio"
 done
