@@ -6,7 +6,9 @@
 # The negative side of test_loopback.sh: svq-pktcheck --inject damages
 # every K-th frame on purpose (drop, dup, corrupt, misqueue, foreign) and
 # each run must fail with exactly that fault counted, so a passing
-# loopback test means the checker would have seen such damage. One backend
+# loopback test means the checker would have seen such damage. Then
+# --pingpong (the latency mode of scripts/bench-latency.sh): 100 round
+# trips, each frame back and checked before the next is sent. One backend
 # (relay + sim loopback, or the testpmd stand-in) serves all runs; each
 # run is a new vhost-user connection.
 
@@ -33,7 +35,9 @@ it_need_backend
 it_init
 it_start_backend "$QUEUES"
 
-# run_case NAME INJECT EXPECTED-RC KEY=VALUE...
+# run_case NAME INJECT EXPECTED-RC KEY=VALUE...: KEY=VALUE from the
+# PKTCHECK and LATENCY lines; MODE_OPTS, if set, replaces the options of
+# the rate mode.
 run_case() {
 	local name=$1 inject=$2 want_rc=$3 prefix log result rc kv errors=
 	shift 3
@@ -43,13 +47,13 @@ run_case() {
 	it_spawn "pktcheck-$name" "$prefix" "$PKTCHECK" -l 0 --no-pci \
 		--file-prefix="$prefix" --single-file-segments \
 		--vdev "net_virtio_user0,path=$IT_SOCK,queues=$QUEUES" -- \
-		--frames "$FRAMES" --size 64-1500 --queues "$QUEUES" \
+		${MODE_OPTS:---frames $FRAMES --size 64-1500 --queues $QUEUES} \
 		--timeout 30 --stall 500 $inject
 	wait "$IT_LAST_PID"
 	rc=$?
 	rm -f "$IT_HUGEDIR/${prefix}"map_*
 	rm -rf "/var/run/dpdk/$prefix"
-	result=$(grep '^PKTCHECK ' "$log" | tail -n 1)
+	result="$(grep '^PKTCHECK ' "$log" | tail -n 1) $(grep '^LATENCY ' "$log")"
 	echo "$name: $result (exit $rc)"
 	[ "$rc" = "$want_rc" ] || errors+=" exit=$rc"
 	for kv in "$@"; do
@@ -73,5 +77,7 @@ run_case foreign "--inject foreign:$EVERY" 1 sent=$FRAMES lost=0 \
 	foreign=$FAULTS
 run_case foreign-allowed "--inject foreign:$EVERY --allow-foreign" 0 \
 	sent=$FRAMES lost=0 foreign=$FAULTS
+MODE_OPTS="--pingpong 100 --warmup 0 --size 64-1500" run_case pingpong "" 0 \
+	n=100 sent=100 received=100 lost=0 dup=0 corrupt=0 misqueued=0 foreign=0
 it_backend_alive || it_fail "backend died"
-it_log "PASS: every injected fault was detected and counted"
+it_log "PASS: every injected fault was detected and counted; 100 round trips checked"
