@@ -21,6 +21,8 @@
 #               adaptive (what each costs under load)
 #   -b BURST    the guest testpmd's --burst (default 32, at most 512)
 #   -D DIRS     directions, guest tx and/or rx (default both)
+#   -P DIR      profile the backend of every run: perf record -e cpu-clock
+#               -g over 3 s once the guest runs, to DIR/KIND-DIRECTION-RUN.data
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +36,8 @@ queues=1
 notify=poll
 burst=32
 dirs="tx rx"
-while getopts "r:d:q:n:b:D:h" opt; do
+prof=
+while getopts "r:d:q:n:b:D:P:h" opt; do
 	case "$opt" in
 	r) runs=$OPTARG ;;
 	d) duration=$OPTARG ;;
@@ -42,6 +45,7 @@ while getopts "r:d:q:n:b:D:h" opt; do
 	n) notify=$OPTARG ;;
 	b) burst=$OPTARG ;;
 	D) dirs=$OPTARG ;;
+	P) prof=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -65,6 +69,9 @@ relay=${1:-$here/../build/app/svq-relay}
 command -v dpdk-testpmd >/dev/null || { echo "bench-direct: dpdk-testpmd not found (Debian package dpdk)" >&2; exit 77; }
 
 bench_init bd
+[ -z "$prof" ] || mkdir -p "$prof" || exit 1
+[ -z "$prof" ] || command -v perf >/dev/null ||
+	{ echo "bench-direct: -P needs perf (Debian package linux-perf)" >&2; exit 1; }
 
 # backend KIND DIR: start the backend on $work/vhost.sock; sets BACKEND_PID.
 backend() {
@@ -88,9 +95,10 @@ backend() {
 	bench_wait_socket "bench-direct ($kind)" "$work/vhost.sock" "$work/backend.log"
 }
 
-# guest DIR: run the guest for warm-up + DURATION seconds, print its rate.
+# guest DIR NAME: run the guest for warm-up + DURATION seconds, print its
+# rate; with -P, profile the backend as NAME meanwhile.
 guest() {
-	local dir=$1 fwd field
+	local dir=$1 fwd field perf_pid=""
 	[ "$dir" = tx ] && fwd=txonly field=Tx-pps || fwd=rxonly field=Rx-pps
 	timeout $((duration + 20)) stdbuf -oL dpdk-testpmd -l 0-1 --main-lcore 1 \
 		--no-pci --file-prefix=svq-bd-guest-$$ --single-file-segments \
@@ -98,15 +106,22 @@ guest() {
 		--forward-mode=$fwd --auto-start --nb-cores=1 --txpkts=64 \
 		--burst="$burst" --rxq="$queues" --txq="$queues" --stats-period=1 \
 		--total-num-mbufs=16384 >"$work/guest.log" 2>&1 &
-	local gpid=$! t
+	local gpid=$! t samples
 	pids+=("$gpid")
 	# until DURATION samples after two of start-up (EAL start-up takes
 	# seconds on a loaded host), or the guest gives up
 	for (( t = 0; t < (duration + 20) * 10; t++ )); do
-		[ "$(grep -c "$field:" "$work/guest.log")" -ge $((duration + 2)) ] && break
+		samples=$(grep -c "$field:" "$work/guest.log")
+		[ "$samples" -ge $((duration + 2)) ] && break
+		if [ -n "$prof" ] && [ -z "$perf_pid" ] && [ "$samples" -ge 2 ]; then
+			perf record -q -e cpu-clock -g -p "$BACKEND_PID" -o "$prof/$2.data" \
+				-- sleep 3 >/dev/null 2>&1 &
+			perf_pid=$!
+		fi
 		kill -0 "$gpid" 2>/dev/null || break
 		sleep 0.1
 	done
+	[ -n "$perf_pid" ] && wait "$perf_pid"
 	kill "$gpid" 2>/dev/null
 	wait "$gpid" 2>/dev/null
 	# one-second samples; drop the first two (start-up), keep DURATION
@@ -122,7 +137,7 @@ for dir in $dirs; do
 	for (( i = 1; i <= runs; i++ )); do
 		for kind in direct relayed; do
 			backend "$kind" "$dir"
-			rate=$(guest "$dir")
+			rate=$(guest "$dir" "$kind-$dir-$i")
 			if [ -z "$rate" ]; then
 				echo "bench-direct: no rate from the guest ($kind, $dir); the logs' tails:" >&2
 				tail -n 3 "$work/guest.log" "$work/backend.log" >&2
