@@ -145,16 +145,27 @@ for dir in $dirs; do
 			kill "$BACKEND_PID" 2>/dev/null
 			wait "$BACKEND_PID" 2>/dev/null
 			printf "%-10s %-8s %5s %12s\n" "guest-$dir" "$kind" "$i" "${rate:--}"
-			rates[$dir-$kind]+="${rate:-} "
+			rates[$dir-$kind]+="${rate:--} "
 		done
 	done
 done
 
 echo
-printf "%-10s %14s %14s %8s\n" direction direct_mpps relayed_mpps ratio
+# ratio: of the medians; paired: the median of each run's relayed/direct
+# (the two ran back to back); best: of the highest rates, the runs least
+# disturbed by other work on the host.
+printf "%-10s %14s %14s %8s %8s %12s %12s %8s\n" direction direct_mpps \
+	relayed_mpps ratio paired best_direct best_relayed best
 for dir in $dirs; do
-	d=$(tr ' ' '\n' <<<"${rates[$dir-direct]}" | grep . | bench_median 3)
-	r=$(tr ' ' '\n' <<<"${rates[$dir-relayed]}" | grep . | bench_median 3)
+	d=$(tr ' ' '\n' <<<"${rates[$dir-direct]}" | grep '[0-9]' | bench_median 3)
+	r=$(tr ' ' '\n' <<<"${rates[$dir-relayed]}" | grep '[0-9]' | bench_median 3)
 	ratio=$(awk -v d="$d" -v r="$r" 'BEGIN { if (d > 0) printf "%.2f", r / d; else print "-" }')
-	printf "%-10s %14s %14s %8s\n" "guest-$dir" "$d" "$r" "$ratio"
+	paired=$(paste <(tr ' ' '\n' <<<"${rates[$dir-direct]}") \
+		<(tr ' ' '\n' <<<"${rates[$dir-relayed]}") |
+		awk '$1 > 0 && $2 ~ /[0-9]/ { print $2 / $1 }' | bench_median 2)
+	bd=$(tr ' ' '\n' <<<"${rates[$dir-direct]}" | grep '[0-9]' | sort -g | tail -n 1)
+	br=$(tr ' ' '\n' <<<"${rates[$dir-relayed]}" | grep '[0-9]' | sort -g | tail -n 1)
+	best=$(awk -v d="${bd:-0}" -v r="${br:-0}" 'BEGIN { if (d > 0) printf "%.2f", r / d; else print "-" }')
+	printf "%-10s %14s %14s %8s %8s %12s %12s %8s\n" "guest-$dir" "$d" "$r" \
+		"$ratio" "$paired" "${bd:--}" "${br:--}" "$best"
 done
