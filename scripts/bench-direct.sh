@@ -111,7 +111,9 @@ guest() {
 	# until DURATION samples after two of start-up (EAL start-up takes
 	# seconds on a loaded host), or the guest gives up
 	for (( t = 0; t < (duration + 20) * 10; t++ )); do
-		samples=$(grep -c "$field:" "$work/guest.log")
+		# the guest may not have opened its log yet
+		samples=$(grep -c "$field:" "$work/guest.log" 2>/dev/null)
+		samples=${samples:-0}
 		[ "$samples" -ge $((duration + 2)) ] && break
 		if [ -n "$prof" ] && [ -z "$perf_pid" ] && [ "$samples" -ge 2 ]; then
 			perf record -q -e cpu-clock -g -p "$BACKEND_PID" -o "$prof/$2.data" \
