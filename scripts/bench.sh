@@ -15,8 +15,9 @@
 #   part 2  scripts/bench-direct.sh: direct vs relayed, guest tx and rx;
 #   part 3  scripts/bench-idle.sh: the relay's idle CPU per notify mode,
 #           scripts/bench-latency.sh: round trips, direct vs relayed.
-# The packet-rate, replay and downtime benchmarks are scripts/bench-testpmd.sh,
-# scripts/bench-replay.sh and scripts/bench-downtime.sh.
+# The packet-rate, replay, downtime and end-to-end logging benchmarks are
+# scripts/bench-testpmd.sh, scripts/bench-replay.sh,
+# scripts/bench-downtime.sh and scripts/bench-log.sh.
 #
 # usage: scripts/bench.sh [-a] [-r RUNS] [BUILD_DIR]
 set -euo pipefail
