@@ -464,11 +464,9 @@ relay_port_stats(unsigned int id, struct relay_port_stats *st,
 	}
 	svq_port_get_info(rp->port, &info);
 	st->nb_vrings = RTE_MIN(info.nb_vrings, (uint16_t)RELAY_MAX_VRINGS);
-	st->has_ctrl = info.has_ctrl;
 	for (qid = 0; qid < st->nb_vrings; qid++) {
 		struct relay_queue_view *v = &st->q[qid];
-		const char *kind = relay_vring_kind(qid, st->nb_vrings,
-				st->has_ctrl);
+		const char *kind = relay_vring_kind(qid, st->nb_vrings);
 
 		relay_queue_read(rp, qid, v);
 		if (kind[0] == 'r') {
@@ -788,9 +786,9 @@ relay_queue_state_name(enum svq_queue_state state)
 }
 
 const char *
-relay_vring_kind(uint16_t qid, uint16_t nb_vrings, bool has_ctrl)
+relay_vring_kind(uint16_t qid, uint16_t nb_vrings)
 {
-	if (has_ctrl && qid == nb_vrings - 1)
+	if (qid == nb_vrings - 1)
 		return "ctrl";
 	return qid % 2 == 0 ? "rx" : "tx";
 }

@@ -59,7 +59,6 @@ struct relay_queue_view {
  * vrings); bytes are buffer bytes, virtio-net header included. */
 struct relay_port_stats {
 	uint16_t nb_vrings;
-	bool has_ctrl;		/* the last vring is the control vring */
 	uint64_t rx_frames, rx_bytes;
 	uint64_t tx_frames, tx_bytes;
 	uint64_t ctrl_commands;
@@ -151,7 +150,7 @@ int relay_mode_set(unsigned int id, const char *mode, char *err,
 
 const char *relay_queue_state_name(enum svq_queue_state state);
 /* "rx", "tx" or "ctrl" */
-const char *relay_vring_kind(uint16_t qid, uint16_t nb_vrings, bool has_ctrl);
+const char *relay_vring_kind(uint16_t qid, uint16_t nb_vrings);
 /* Space-separated names of the bits set, unknown ones as "bit<N>". */
 void relay_features_str(uint64_t features, char *buf, size_t len);
 void relay_status_str(uint8_t status, char *buf, size_t len);

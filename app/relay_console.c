@@ -131,8 +131,7 @@ print_port_info(unsigned int id)
 		info.device_started ? "started" : "stopped");
 	out("  queue pairs: %u, vrings: %u", info.nb_queue_pairs,
 		info.nb_vrings);
-	if (info.has_ctrl)
-		out(" (control vring %u)", info.nb_vrings - 1);
+	out(" (control vring %u)", info.nb_vrings - 1);
 	out(", largest ring: %u\n", info.max_ring_size);
 	out("  mode: %s, notify: %s, %u vrings in passthrough, %" PRIu64 " switches",
 		svq_port_mode_name(info.mode), svq_port_notify_name(info.notify),
@@ -196,8 +195,7 @@ print_port_stats(unsigned int id)
 		"vring", "kind", "lcore", "state", "avail-chains", "avail-bytes",
 		"used-chains", "used-bytes", "kicks", "calls", "errors");
 	for (qid = 0; qid < st.nb_vrings; qid++)
-		print_stats_row(qid, relay_vring_kind(qid, st.nb_vrings,
-			st.has_ctrl), &st.q[qid]);
+		print_stats_row(qid, relay_vring_kind(qid, st.nb_vrings), &st.q[qid]);
 	out("  ####################################################################\n");
 }
 
@@ -215,7 +213,7 @@ print_port_xstats(unsigned int id)
 	out("###### extended statistics for port %u\n", id);
 	for (qid = 0; qid < st.nb_vrings; qid++) {
 		const struct svq_queue_stats *s = &st.q[qid].stats;
-		const char *k = relay_vring_kind(qid, st.nb_vrings, st.has_ctrl);
+		const char *k = relay_vring_kind(qid, st.nb_vrings);
 
 #define XSTAT(field) out("q%u_%s_" #field ": %" PRIu64 "\n", qid, k, s->field)
 		XSTAT(avail_chains);
@@ -331,7 +329,7 @@ cmd_show_queue_parsed(void *res, struct cmdline *cl, void *data)
 		return;
 	}
 	out("port %u vring %u (%s): lcore %d, %s\n", r->port_id, r->qid,
-		relay_vring_kind(r->qid, info.nb_vrings, info.has_ctrl),
+		relay_vring_kind(r->qid, info.nb_vrings),
 		v.lcore == UINT_MAX ? -1 : (int)v.lcore,
 		relay_queue_state_name(v.state));
 	out("  avail-chains: %" PRIu64 "\n  avail-descs: %" PRIu64

@@ -274,8 +274,7 @@ m_port_info(const json_t *params, struct relay_ctl_reply *r)
 		"last_switch_us", info.last_switch_us,
 		"queue_pairs", (int)info.nb_queue_pairs,
 		"vrings", (int)info.nb_vrings,
-		"control_vring", info.has_ctrl ?
-			json_integer(info.nb_vrings - 1) : json_null(),
+		"control_vring", json_integer(info.nb_vrings - 1),
 		"max_ring_size", (int)info.max_ring_size,
 		"restore_pending", info.restore_pending,
 		"device",
@@ -354,7 +353,7 @@ m_port_stats(const json_t *params, struct relay_ctl_reply *r)
 	queues = json_array();
 	for (qid = 0; qid < st.nb_vrings; qid++)
 		json_array_append_new(queues, queue_json(id, qid,
-			relay_vring_kind(qid, st.nb_vrings, st.has_ctrl),
+			relay_vring_kind(qid, st.nb_vrings),
 			&st.q[qid]));
 	r->result = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 		" s:I, s:o}",
@@ -391,8 +390,7 @@ m_queue_stats(const json_t *params, struct relay_ctl_reply *r)
 		ret = relay_queue_stats(id, qid, &v, r->msg, sizeof(r->msg));
 	if (ret < 0)
 		return reply_action_error(r, ret);
-	r->result = queue_json(id, qid, relay_vring_kind(qid, info.nb_vrings,
-		info.has_ctrl), &v);
+	r->result = queue_json(id, qid, relay_vring_kind(qid, info.nb_vrings), &v);
 	return 0;
 }
 

@@ -117,7 +117,7 @@ relay_tel_port_info(const char *cmd, const char *params,
 	rte_tel_data_add_dict_int(d, "queue_pairs", info.nb_queue_pairs);
 	rte_tel_data_add_dict_int(d, "vrings", info.nb_vrings);
 	rte_tel_data_add_dict_int(d, "control_vring",
-		info.has_ctrl ? info.nb_vrings - 1 : -1);
+		info.nb_vrings - 1);
 	rte_tel_data_add_dict_int(d, "max_ring_size", info.max_ring_size);
 	rte_tel_data_add_dict_string(d, "device", info.device);
 	rte_tel_data_add_dict_string(d, "driver", info.driver);
@@ -249,8 +249,7 @@ relay_tel_port_queues(const char *cmd, const char *params,
 		if (q == NULL)
 			break;
 		rte_tel_data_start_dict(q);
-		relay_tel_queue(q, relay_vring_kind(qid, st->nb_vrings,
-			st->has_ctrl), &st->q[qid]);
+		relay_tel_queue(q, relay_vring_kind(qid, st->nb_vrings), &st->q[qid]);
 		snprintf(name, sizeof(name), "q%u", qid);
 		if (rte_tel_data_add_dict_container(d, name, q, 0) < 0)
 			rte_tel_data_free(q);
@@ -278,8 +277,7 @@ relay_tel_queue_stats(const char *cmd, const char *params,
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "port", ids[0]);
 	rte_tel_data_add_dict_int(d, "queue", ids[1]);
-	relay_tel_queue(d, relay_vring_kind(ids[1], info.nb_vrings,
-		info.has_ctrl), &v);
+	relay_tel_queue(d, relay_vring_kind(ids[1], info.nb_vrings), &v);
 	return 0;
 }
 

@@ -113,7 +113,6 @@ struct svq_port {
 	char name[16];
 	uint16_t nb_queue_pairs;
 	uint16_t nb_vrings;	/* data vrings, then the control vring */
-	bool has_ctrl;		/* the guest gets a control virtqueue */
 	bool emulated_ctrl;	/* answered by the relay: the device has none */
 	bool client;
 	struct svq_device *dev;
@@ -1149,7 +1148,7 @@ svq_port_alloc_shadow(struct svq_port *port)
 			svq_shadow_ring_bytes(port->max_ring_size), page);
 	port->shadow_ctrl_off = port->shadow_slot * 2 * port->nb_queue_pairs;
 	port->shadow_len = port->shadow_ctrl_off +
-		(port->has_ctrl ? RTE_ALIGN_CEIL(svq_ctrl_area_bytes(), page) : 0);
+		RTE_ALIGN_CEIL(svq_ctrl_area_bytes(), page);
 	port->shadow_fd = memfd_create("svq-shadow", MFD_CLOEXEC);
 	if (port->shadow_fd < 0)
 		return -errno;
@@ -1217,8 +1216,8 @@ svq_port_check_device(struct svq_port *port)
 	}
 	port->max_ring_size = RTE_MIN(dev->ops->get_vq_num_max(dev),
 			(uint16_t)SVQ_RING_SIZE_MAX);
-	/* A device without a control queue gets the relay's answers. */
-	port->has_ctrl = true;
+	/* Every port has a control vring, the last: the device's own, or
+	 * answered by the relay for a device without one. */
 	port->emulated_ctrl = !(features & (UINT64_C(1) << VIRTIO_NET_F_CTRL_VQ));
 	port->nb_vrings = 2 * port->nb_queue_pairs + 1;
 	/* Every completion passes through the relay, so it can log the
@@ -1275,6 +1274,7 @@ struct svq_port *
 svq_port_create(const struct svq_port_params *params)
 {
 	struct svq_port *port;
+	struct svq_queue *ctrl_q;
 	uint16_t qid;
 	int ret;
 
@@ -1337,18 +1337,15 @@ svq_port_create(const struct svq_port_params *params)
 			strerror(-ret));
 		goto fail;
 	}
-	if (port->has_ctrl) {
-		struct svq_queue *q = &port->queues[port->nb_vrings - 1];
-
-		port->ctrl = rte_zmalloc("svq_ctrl", sizeof(*port->ctrl),
-				RTE_CACHE_LINE_SIZE);
-		if (port->ctrl == NULL)
-			goto fail;
-		svq_ctrl_init(port->ctrl, q->name, &q->vq.stats, &port->net,
-			&port->net_lock, port->shadow_base + port->shadow_ctrl_off,
-			SVQ_SHADOW_IOVA_BASE + port->shadow_ctrl_off);
-		q->ctrl = port->ctrl;
-	}
+	port->ctrl = rte_zmalloc("svq_ctrl", sizeof(*port->ctrl),
+			RTE_CACHE_LINE_SIZE);
+	if (port->ctrl == NULL)
+		goto fail;
+	ctrl_q = &port->queues[port->nb_vrings - 1];
+	svq_ctrl_init(port->ctrl, ctrl_q->name, &ctrl_q->vq.stats, &port->net,
+		&port->net_lock, port->shadow_base + port->shadow_ctrl_off,
+		SVQ_SHADOW_IOVA_BASE + port->shadow_ctrl_off);
+	ctrl_q->ctrl = port->ctrl;
 
 	if (rte_vhost_driver_register(port->path,
 			port->client ? RTE_VHOST_USER_CLIENT : 0) != 0) {
@@ -1555,7 +1552,6 @@ svq_port_get_info(struct svq_port *port, struct svq_port_info *info)
 	info->max_ring_size = port->max_ring_size;
 	info->client = port->client;
 	info->connected = port->vid >= 0;
-	info->has_ctrl = port->has_ctrl;
 	info->device_started = port->device_started;
 	info->restore_pending = port->restore_pending;
 	info->mode = port->mode;
@@ -1694,10 +1690,7 @@ svq_port_set_mode(struct svq_port *port, enum svq_port_mode mode)
 		if (any)
 			port->switch_start = rte_get_tsc_cycles();
 		/* Data vrings only: the control vring is always shadowed. */
-		if (port->has_ctrl)
-			svq_queues_stop(port, 0, port->nb_vrings - 1);
-		else
-			svq_queues_stop(port, 0, port->nb_vrings);
+		svq_queues_stop(port, 0, port->nb_vrings - 1);
 		port->mode = mode;
 		svq_queues_restart_ready(port);
 		if (any)

@@ -125,7 +125,6 @@ struct svq_port_info {
 	uint16_t max_ring_size;		/**< largest guest ring accepted */
 	bool client;			/**< connects instead of listening */
 	bool connected;			/**< a frontend is connected */
-	bool has_ctrl;			/**< the device has a control virtqueue */
 	bool device_started;		/**< the device is DRIVER_OK */
 	bool restore_pending;		/**< a state waits to be replayed */
 	enum svq_port_mode mode;
