@@ -605,11 +605,12 @@ svq_queue_start_passthrough(struct svq_port *port, struct svq_queue *q,
 }
 
 /* How long the queue's worker polls it idle before sleeping, and what
- * wakes the worker then: the guest's kicks, the device's calls. */
+ * wakes the worker then: the guest's kicks, the device's calls. A device
+ * on the guest's ring in passthrough is polled: its worker never sleeps. */
 static void
 svq_queue_watch(struct svq_port *port, struct svq_queue *q, int kickfd)
 {
-	switch (port->notify) {
+	switch (q->passthrough ? SVQ_PORT_NOTIFY_POLL : port->notify) {
 	case SVQ_PORT_NOTIFY_INTERRUPT:
 		q->idle_cycles = 0;
 		break;

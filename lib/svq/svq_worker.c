@@ -137,8 +137,7 @@ svq_worker_main(void *arg)
 				continue;
 			busy |= svq_queue_poll(q);
 			/* the longest any queue wants polled before a sleep */
-			idle_cycles = RTE_MAX(idle_cycles, q->passthrough ?
-				UINT64_MAX : q->idle_cycles);
+			idle_cycles = RTE_MAX(idle_cycles, q->idle_cycles);
 			polled_device |= q->dev->ops->poll != NULL;
 		}
 		if (busy)
