@@ -39,6 +39,19 @@ e2e_fail() {
 	exit 1
 }
 
+# e2e_fail_verdict REASON...: with any reason, dump the logs, print one
+# FAIL line each and exit 1; with none, return.
+e2e_fail_verdict() {
+	local f
+	[ $# -gt 0 ] || return 0
+	e2e_dump_logs
+	for f in "$@"; do
+		echo "FAIL: $f"
+	done
+	E2E_FAILED=1
+	exit 1
+}
+
 # Skip (77) only when a prerequisite is truly absent on this machine.
 e2e_check_prereqs() {
 	local tool free_kb size_kb

@@ -193,12 +193,5 @@ echo "stream:   ${recv_bytes:-?} of $stream_bytes bytes in ${recv_secs:-?} s, sh
 echo "expected: sha256 $expected_sha (seed $seed)"
 echo "guest:    $guest_secs s from QEMU start to done, then $poweroff_note; total $((SECONDS - t_start)) s"
 
-if [ ${#fails[@]} -gt 0 ]; then
-	e2e_dump_logs
-	for f in "${fails[@]}"; do
-		echo "FAIL: $f"
-	done
-	E2E_FAILED=1
-	exit 1
-fi
+e2e_fail_verdict "${fails[@]}"
 echo "PASS: e2e-ping-stream ($backend): $ping_rx/$ping_tx pings, $recv_bytes bytes sha256 match"

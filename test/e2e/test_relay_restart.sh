@@ -168,12 +168,5 @@ recv_sha=$(e2e_field "$recv_line" sha256)
 echo "restart 1: vrings running again $outage_ms ms after the kill; the guest's pings ${ping_rx:-?}/${ping_tx:-?} answered ($may_lose may be lost)"
 echo "restart 2: at ${at_kill:-?} bytes of the stream; received ${recv_bytes:-?} of $stream_bytes, sha256 ${recv_sha:-?}"
 echo "total:     $((SECONDS - t_start)) s"
-if [ ${#fails[@]} -gt 0 ]; then
-	e2e_dump_logs
-	for f in "${fails[@]}"; do
-		echo "FAIL: $f"
-	done
-	E2E_FAILED=1
-	exit 1
-fi
+e2e_fail_verdict "${fails[@]}"
 echo "PASS: e2e-relay-restart: traffic resumed after both restarts, the stream cut by one complete"
