@@ -34,7 +34,6 @@ struct svq_worker {
 	 * the control path writes to wake it when queues change. */
 	int epfd;
 	int wakefd;
-	uint64_t sleeps;
 } __rte_cache_aligned;
 
 static struct svq_worker svq_workers[RTE_MAX_LCORE];
@@ -45,7 +44,6 @@ int
 svq_workers_init(void)
 {
 	size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
-
 	unsigned int lcore;
 
 	svq_qsbr = rte_zmalloc("svq_qsbr", sz, RTE_CACHE_LINE_SIZE);
@@ -98,7 +96,6 @@ svq_worker_sleep(struct svq_worker *w, unsigned int lcore, uint32_t n,
 			/* Readable, so the read does not block. */
 			eventfd_read(events[i].data.fd, &v);
 		}
-		w->sleeps++;
 	}
 	n = __atomic_load_n(&w->nb_queues, __ATOMIC_ACQUIRE);
 	for (i = 0; i < n; i++) {
@@ -114,14 +111,14 @@ svq_worker_main(void *arg)
 {
 	unsigned int lcore = rte_lcore_id();
 	struct svq_worker *w = &svq_workers[lcore];
+	uint64_t busy_tsc;
 
 	RTE_SET_USED(arg);
 	rte_rcu_qsbr_thread_register(svq_qsbr, lcore);
 	rte_rcu_qsbr_thread_online(svq_qsbr, lcore);
 	SVQ_LOG(worker, INFO, "lcore %u polling", lcore);
 
-	uint64_t busy_tsc = rte_get_tsc_cycles();
-
+	busy_tsc = rte_get_tsc_cycles();
 	while (!svq_workers_quit) {
 		uint32_t n = __atomic_load_n(&w->nb_queues, __ATOMIC_ACQUIRE);
 		uint64_t idle_cycles = n == 0 ? UINT64_MAX : 0;
