@@ -194,8 +194,13 @@ static unsigned int svq_port_next_id;
 	SVQ_LOG(migrate, level, "%s (%s): " fmt, (port)->name, (port)->path, \
 		##__VA_ARGS__)
 
+static double
+svq_tsc_us_since(uint64_t start)
+{
+	return (double)(rte_get_tsc_cycles() - start) * 1e6 / rte_get_tsc_hz();
+}
+
 /* Migration bookkeeping, at the end of the file. */
-static double svq_tsc_us_since(uint64_t start);
 static void svq_port_suspend(struct svq_port *port);
 static void svq_port_migration_note_base(struct svq_port *port, const void *msg);
 static void svq_port_migration_check_base(struct svq_port *port, uint16_t qid,
@@ -860,8 +865,7 @@ svq_port_switch_done(struct svq_port *port)
 		started += port->queues[qid].started &&
 			port->queues[qid].ctrl == NULL;
 	}
-	port->last_switch_us = (double)(rte_get_tsc_cycles() -
-			port->switch_start) * 1e6 / rte_get_tsc_hz();
+	port->last_switch_us = svq_tsc_us_since(port->switch_start);
 	port->switch_start = 0;
 	port->mode_switches++;
 	SVQ_PORT_MIGRATE_LOG(port, INFO,
@@ -1703,12 +1707,6 @@ svq_port_set_mode(struct svq_port *port, enum svq_port_mode mode)
 }
 
 /* ---- migration ------------------------------------------------------ */
-
-static double
-svq_tsc_us_since(uint64_t start)
-{
-	return (double)(rte_get_tsc_cycles() - start) * 1e6 / rte_get_tsc_hz();
-}
 
 /*
  * GET_VRING_BASE: the frontend stops the device. The first one stops
