@@ -112,24 +112,18 @@ relay_parse_port_spec(const char *arg, struct relay_port_args *p,
 			p->queues = v;
 		} else if (strcmp(opt, "client") == 0) {
 			p->client = true;
-		} else if (strcmp(opt, "mode=always") == 0) {
-			p->mode = SVQ_PORT_MODE_ALWAYS;
-		} else if (strcmp(opt, "mode=on-migration") == 0) {
-			p->mode = SVQ_PORT_MODE_ON_MIGRATION;
-		} else if (strcmp(opt, "notify=poll") == 0) {
-			p->notify = SVQ_PORT_NOTIFY_POLL;
-		} else if (strcmp(opt, "notify=interrupt") == 0) {
-			p->notify = SVQ_PORT_NOTIFY_INTERRUPT;
-		} else if (strcmp(opt, "notify=adaptive") == 0) {
-			p->notify = SVQ_PORT_NOTIFY_ADAPTIVE;
 		} else if (strncmp(opt, "notify=", 7) == 0) {
-			snprintf(err, err_len, "--vhost %s: unknown notify '%s' (poll, interrupt or adaptive)",
-				p->path, opt + 7);
-			return -1;
+			if (svq_port_notify_parse(opt + 7, &p->notify) < 0) {
+				snprintf(err, err_len, "--vhost %s: unknown notify '%s' (poll, interrupt or adaptive)",
+					p->path, opt + 7);
+				return -1;
+			}
 		} else if (strncmp(opt, "mode=", 5) == 0) {
-			snprintf(err, err_len, "--vhost %s: unknown mode '%s' (always or on-migration)",
-				p->path, opt + 5);
-			return -1;
+			if (svq_port_mode_parse(opt + 5, &p->mode) < 0) {
+				snprintf(err, err_len, "--vhost %s: unknown mode '%s' (always or on-migration)",
+					p->path, opt + 5);
+				return -1;
+			}
 		} else if (strncmp(opt, "state-in=", 9) == 0 && opt[9] != '\0') {
 			if (rte_strscpy(p->state_in, opt + 9, sizeof(p->state_in)) < 0) {
 				snprintf(err, err_len, "--vhost %s: state-in path too long",

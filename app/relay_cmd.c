@@ -742,6 +742,7 @@ out:
 int
 relay_mode_set(unsigned int id, const char *mode, char *err, size_t err_len)
 {
+	enum svq_port_mode m;
 	struct relay_port *rp;
 	int ret = -ENODEV;
 
@@ -749,10 +750,8 @@ relay_mode_set(unsigned int id, const char *mode, char *err, size_t err_len)
 	rp = relay_port_lookup(id, err, err_len);
 	if (rp == NULL)
 		goto out;
-	if (strcmp(mode, "always") == 0 ||
-			strcmp(mode, "on-migration") == 0) {
-		ret = svq_port_set_mode(rp->port, mode[0] == 'a' ?
-			SVQ_PORT_MODE_ALWAYS : SVQ_PORT_MODE_ON_MIGRATION);
+	if (svq_port_mode_parse(mode, &m) == 0) {
+		ret = svq_port_set_mode(rp->port, m);
 		if (ret == -ENOTSUP)
 			relay_err(err, err_len,
 				"port %u: its device cannot run on the guest's rings; the port stays in mode always",

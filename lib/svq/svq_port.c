@@ -1661,22 +1661,66 @@ svq_port_move_queue(struct svq_port *port, uint16_t qid, unsigned int lcore)
 	return ret;
 }
 
+static const char *const svq_port_notify_names[] = {
+	[SVQ_PORT_NOTIFY_POLL] = "poll",
+	[SVQ_PORT_NOTIFY_INTERRUPT] = "interrupt",
+	[SVQ_PORT_NOTIFY_ADAPTIVE] = "adaptive",
+};
+
+static const char *const svq_port_mode_names[] = {
+	[SVQ_PORT_MODE_ALWAYS] = "always",
+	[SVQ_PORT_MODE_ON_MIGRATION] = "on-migration",
+};
+
+/* The index of @p name in @p names, or -EINVAL. */
+static int
+svq_port_name_index(const char *const *names, unsigned int nb,
+		const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -EINVAL;
+}
+
 const char *
 svq_port_notify_name(enum svq_port_notify notify)
 {
-	static const char *const names[] = {
-		[SVQ_PORT_NOTIFY_POLL] = "poll",
-		[SVQ_PORT_NOTIFY_INTERRUPT] = "interrupt",
-		[SVQ_PORT_NOTIFY_ADAPTIVE] = "adaptive",
-	};
+	return notify < RTE_DIM(svq_port_notify_names) ?
+		svq_port_notify_names[notify] : "?";
+}
 
-	return notify < RTE_DIM(names) ? names[notify] : "?";
+int
+svq_port_notify_parse(const char *name, enum svq_port_notify *notify)
+{
+	int i = svq_port_name_index(svq_port_notify_names,
+			RTE_DIM(svq_port_notify_names), name);
+
+	if (i < 0)
+		return i;
+	*notify = i;
+	return 0;
 }
 
 const char *
 svq_port_mode_name(enum svq_port_mode mode)
 {
-	return mode == SVQ_PORT_MODE_ON_MIGRATION ? "on-migration" : "always";
+	return mode < RTE_DIM(svq_port_mode_names) ?
+		svq_port_mode_names[mode] : "?";
+}
+
+int
+svq_port_mode_parse(const char *name, enum svq_port_mode *mode)
+{
+	int i = svq_port_name_index(svq_port_mode_names,
+			RTE_DIM(svq_port_mode_names), name);
+
+	if (i < 0)
+		return i;
+	*mode = i;
+	return 0;
 }
 
 int

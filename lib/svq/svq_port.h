@@ -225,8 +225,12 @@ int svq_port_set_migration_state(struct svq_port *port,
 
 /** "always" or "on-migration". */
 const char *svq_port_mode_name(enum svq_port_mode mode);
+/** The mode named @p name. @return 0 or -EINVAL. */
+int svq_port_mode_parse(const char *name, enum svq_port_mode *mode);
 
 /** "poll", "interrupt" or "adaptive". */
 const char *svq_port_notify_name(enum svq_port_notify notify);
+/** The notification mode named @p name. @return 0 or -EINVAL. */
+int svq_port_notify_parse(const char *name, enum svq_port_notify *notify);
 
 #endif /* SVQ_PORT_H */
