@@ -59,8 +59,17 @@ svq_mem_hva_to_gpa(const struct svq_mem_map *map, const void *hva,
 	return -EFAULT;
 }
 
+uint32_t
+svq_mem_region_index(const struct svq_mem_map *map, uint64_t gpa,
+		uint32_t fallback)
+{
+	const struct svq_mem_region *r = svq_mem_find(map, gpa);
+
+	return r == NULL ? fallback : (uint32_t)(r - map->regions);
+}
+
 bool
-svq_mem_gpa_range_valid_slow(const struct svq_mem_map *map, uint64_t gpa,
+svq_mem_gpa_range_valid(const struct svq_mem_map *map, uint64_t gpa,
 		uint64_t len)
 {
 	/* A buffer may straddle regions that are adjacent in guest-physical
@@ -69,11 +78,11 @@ svq_mem_gpa_range_valid_slow(const struct svq_mem_map *map, uint64_t gpa,
 	uint32_t i, steps;
 
 	if (len == 0) {
-		/* As in the fast path: the end of a region counts as inside. */
+		/* The end of a region counts as inside. */
 		for (i = 0; i < map->nregions; i++) {
 			const struct svq_mem_region *r = &map->regions[i];
 
-			if (gpa >= r->gpa && gpa - r->gpa <= r->size)
+			if (svq_mem_region_holds(r->gpa, r->size, gpa, 0))
 				return true;
 		}
 		return false;

@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_branch_prediction.h>
 #include <rte_common.h>
 
 struct svq_mem_region {
@@ -59,28 +58,31 @@ void *svq_mem_gpa_to_hva(const struct svq_mem_map *map, uint64_t gpa,
 int svq_mem_hva_to_gpa(const struct svq_mem_map *map, const void *hva,
 		uint64_t len, uint64_t *gpa);
 
-/* Slow path of svq_mem_gpa_range_valid(): ranges spanning regions. */
-bool svq_mem_gpa_range_valid_slow(const struct svq_mem_map *map,
-		uint64_t gpa, uint64_t len);
-
 /**
- * Check that every byte of [gpa, gpa + len) lies in guest memory.
- * The device touches nothing of a zero-length buffer; it is accepted when
- * its address is inside (or at the end of) a region.
+ * Whether every byte of [gpa, gpa + len) lies in the region of @p size
+ * bytes at @p base. A zero-length buffer at the region's end counts as
+ * inside: the device touches nothing of it. Written as offsets so that
+ * gpa + len cannot wrap.
  */
 static __rte_always_inline bool
-svq_mem_gpa_range_valid(const struct svq_mem_map *map, uint64_t gpa,
-		uint64_t len)
+svq_mem_region_holds(uint64_t base, uint64_t size, uint64_t gpa, uint64_t len)
 {
-	const struct svq_mem_region *r = &map->regions[0];
-
-	/* Common case: one region (a memfd-backed guest) holds the buffer.
-	 * Written as offsets so that gpa + len cannot wrap. */
-	if (likely(map->nregions != 0 && gpa >= r->gpa &&
-			gpa - r->gpa <= r->size &&
-			len <= r->size - (gpa - r->gpa)))
-		return true;
-	return svq_mem_gpa_range_valid_slow(map, gpa, len);
+	return gpa >= base && gpa - base <= size && len <= size - (gpa - base);
 }
+
+/**
+ * The index of the region that holds @p gpa, or @p fallback when none
+ * does: where a caller that checks buffers against one region at a time
+ * should look next.
+ */
+uint32_t svq_mem_region_index(const struct svq_mem_map *map, uint64_t gpa,
+		uint32_t fallback);
+
+/**
+ * Check that every byte of [gpa, gpa + len) lies in guest memory, in one
+ * region or in several that are adjacent in guest-physical space.
+ */
+bool svq_mem_gpa_range_valid(const struct svq_mem_map *map, uint64_t gpa,
+		uint64_t len);
 
 #endif /* SVQ_MEM_H */

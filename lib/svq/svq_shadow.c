@@ -23,6 +23,7 @@
 #include <rte_atomic.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
+#include <rte_vect.h>
 
 #include "svq_log.h"
 #include "svq_shadow.h"
@@ -49,14 +50,6 @@ svq_shadow_ring_bytes(uint16_t size)
 	/* used: flags, idx, ring[size], avail_event */
 	return svq_shadow_used_offset(size) + sizeof(uint16_t) * 3 +
 		sizeof(struct vring_used_elem) * size;
-}
-
-/* One byte per descriptor rather than a bit: a plain load or store on the
- * fast path instead of a read-modify-write. */
-static size_t
-svq_busy_bytes(uint16_t size)
-{
-	return size;
 }
 
 static void __rte_cold __rte_format_printf(3, 4)
@@ -90,12 +83,8 @@ svq_shadow_init(struct svq_shadow_vq *vq, const char *name)
 void
 svq_shadow_free(struct svq_shadow_vq *vq)
 {
-	rte_free(vq->priv_desc);
-	rte_free(vq->inflight);
-	rte_free(vq->busy);
-	vq->priv_desc = NULL;
-	vq->inflight = NULL;
-	vq->busy = NULL;
+	rte_free(vq->priv);
+	vq->priv = NULL;
 	vq->capacity = 0;
 }
 
@@ -105,16 +94,10 @@ svq_shadow_reserve(struct svq_shadow_vq *vq, uint16_t size)
 	if (size <= vq->capacity)
 		return 0;
 	svq_shadow_free(vq);
-	vq->priv_desc = rte_zmalloc("svq_priv_desc",
-			sizeof(*vq->priv_desc) * size, RTE_CACHE_LINE_SIZE);
-	vq->inflight = rte_zmalloc("svq_inflight",
-			sizeof(*vq->inflight) * size, RTE_CACHE_LINE_SIZE);
-	vq->busy = rte_zmalloc("svq_busy", svq_busy_bytes(size),
+	vq->priv = rte_zmalloc("svq_desc_priv", sizeof(*vq->priv) * size,
 			RTE_CACHE_LINE_SIZE);
-	if (vq->priv_desc == NULL || vq->inflight == NULL || vq->busy == NULL) {
-		svq_shadow_free(vq);
+	if (vq->priv == NULL)
 		return -ENOMEM;
-	}
 	vq->capacity = size;
 	return 0;
 }
@@ -122,8 +105,7 @@ svq_shadow_reserve(struct svq_shadow_vq *vq, uint16_t size)
 static void
 svq_shadow_forget_inflight(struct svq_shadow_vq *vq)
 {
-	memset(vq->inflight, 0, sizeof(*vq->inflight) * vq->size);
-	memset(vq->busy, 0, svq_busy_bytes(vq->size));
+	memset(vq->priv, 0, sizeof(*vq->priv) * vq->size);
 	vq->nb_inflight = 0;
 }
 
@@ -150,6 +132,11 @@ svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
 
 	if (size == 0 || size > SVQ_RING_SIZE_MAX || !rte_is_power_of_2(size))
 		return -EINVAL;
+	/* virtio 1.2, 2.7: the alignment the ring's fields are read with */
+	if ((uintptr_t)guest->desc % 16 != 0 ||
+			(uintptr_t)guest->avail % 2 != 0 ||
+			(uintptr_t)guest->used % 4 != 0)
+		return -EINVAL;
 	ret = svq_shadow_reserve(vq, size);
 	if (ret < 0)
 		return ret;
@@ -170,103 +157,473 @@ svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
 
 	vq->size = size;
 	vq->mem = mem;
+	vq->mem_hint = 0;
 	vq->fault = SVQ_FAULT_NONE;
 	svq_shadow_forget_inflight(vq);
 	return 0;
 }
 
-/* What a burst accumulates before writing it to the queue once. */
+/* Whether a descriptor is the head of a chain in flight. */
+static __rte_always_inline bool
+svq_desc_is_head(uint16_t ndescs)
+{
+	/* 0 (free) and SVQ_DESC_LINKED both wrap to the top two values. */
+	return (uint16_t)(ndescs - 1) < SVQ_DESC_LINKED - 1;
+}
+
+/* A 64-bit load or store at any alignment: four avail ring entries, or
+ * a used element (id | len << 32), which is only 4-byte aligned. */
+typedef uint64_t svq_u64_unaligned __attribute__((__aligned__(1), __may_alias__));
+
+#define SVQ_DESC_WORD_FLAGS(f) ((uint64_t)(f) << 32)
+/* What of word 1 the device sees: len, next and the WRITE flag. */
+#define SVQ_DESC_WORD_KEEP (UINT64_C(0xffff0000ffffffff) | \
+		SVQ_DESC_WORD_FLAGS(VRING_DESC_F_WRITE))
+
+/* What the general path adds to a burst's counts. */
 struct svq_burst_acc {
-	uint64_t descs;
+	uint64_t links;		/* descriptors after each chain's head */
 	uint64_t bytes;
 };
 
+/* Guest-physical [start, end) the fast path checks buffers against. */
+struct svq_window {
+	uint64_t start;
+	uint64_t end;
+};
+
+/* Region @p hint of @p mem as a window; one that holds nothing when there
+ * is no such region, or when it ends at 2^64 (its end would wrap to 0). */
+static struct svq_window
+svq_window_of(const struct svq_mem_map *mem, uint32_t hint)
+{
+	if (hint < mem->nregions) {
+		const struct svq_mem_region *r = &mem->regions[hint];
+
+		if (r->gpa + r->size != 0)
+			return (struct svq_window){ r->gpa, r->gpa + r->size };
+	}
+	return (struct svq_window){ .start = 1, .end = 0 };
+}
+
+/* Whether [addr, addr + len) lies in window @p w, which does not end at
+ * 2^64: an end that wraps is outside it. */
+static __rte_always_inline bool
+svq_window_holds(struct svq_window w, uint64_t addr, uint32_t len)
+{
+	uint64_t end;
+
+	return !__builtin_add_overflow(addr, len, &end) && addr >= w.start &&
+		end <= w.end;
+}
+
+/* What forwarding needs of a queue, loaded once per burst. */
+struct svq_fast {
+	const volatile union svq_desc_words *gdesc;
+	union svq_desc_words *sdesc;
+	struct svq_desc_priv *priv;
+	struct svq_window w;
+};
+
 /*
- * Validate the chain starting at @p head and copy it into the shadow
- * descriptor table at the same indices. A descriptor already in flight,
- * including one seen earlier in this chain, is refused: that rejects loops
- * and overlapping chains, and bounds the walk by the ring size.
+ * The general path: validate the chain starting at @p head and copy it
+ * into the shadow descriptor table at the same indices. A descriptor
+ * already in flight, including one seen earlier in this chain, is refused:
+ * that rejects loops and overlapping chains, and bounds the walk by the
+ * ring size. A buffer outside the window is looked for in the whole map.
  */
 static __rte_always_inline bool
-svq_forward_chain(struct svq_shadow_vq *vq, uint16_t head, uint16_t pos,
+svq_forward_chain(struct svq_shadow_vq *vq, const struct svq_fast *f,
+		uint32_t mask, uint32_t head, uint16_t pos,
 		struct svq_burst_acc *acc)
 {
-	const volatile struct vring_desc *gdesc = vq->guest.desc;
-	struct vring_desc *priv = vq->priv_desc, *sdesc = vq->shadow.desc;
-	const uint16_t size = vq->size;
-	uint8_t *busy = vq->busy;
 	uint64_t writable = 0;
 	bool seen_writable = false;
-	uint16_t idx = head, ndescs = 0;
+	uint32_t idx = head;
+	uint16_t ndescs = 0;
 
 	for (;;) {
-		struct vring_desc d;
+		struct svq_desc_priv *p;
+		uint64_t addr, word;
+		uint32_t len;
+		uint16_t flags;
 
-		if (unlikely(idx >= size)) {
+		if (unlikely(idx > mask)) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
 				"descriptor index %u out of range (ring size %u)",
-				idx, size);
+				idx, mask + 1);
 			return false;
 		}
-		if (unlikely(busy[idx])) {
+		p = &f->priv[idx];
+		if (unlikely(p->state.ndescs != 0)) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
 				"descriptor %u reused while in flight or chain loops",
 				idx);
 			return false;
 		}
-		/* One read of each field: the guest may rewrite the entry
-		 * while we look at it. */
-		d.addr = gdesc[idx].addr;
-		d.len = gdesc[idx].len;
-		d.flags = gdesc[idx].flags;
-		d.next = gdesc[idx].next;
-
-		if (unlikely(d.flags & VRING_DESC_F_INDIRECT)) {
+		/* Each word read once: the guest may rewrite them meanwhile. */
+		addr = f->gdesc[idx].word[0];
+		word = f->gdesc[idx].word[1];
+		len = (uint32_t)word;
+		flags = word >> 32;
+		if (unlikely(flags & VRING_DESC_F_INDIRECT)) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
 				"indirect descriptor %u, feature not negotiated",
 				idx);
 			return false;
 		}
-		if (d.flags & VRING_DESC_F_WRITE) {
+		if (flags & VRING_DESC_F_WRITE) {
 			seen_writable = true;
-			writable += d.len;
+			writable += len;
 		} else if (unlikely(seen_writable)) {
 			/* virtio 1.2, 2.7.4.2: readable before writable */
 			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
 				"readable descriptor %u after a writable one", idx);
 			return false;
 		}
-		if (unlikely(!svq_mem_gpa_range_valid(vq->mem, d.addr, d.len))) {
+		if (!svq_window_holds(f->w, addr, len) &&
+				unlikely(!svq_mem_gpa_range_valid(vq->mem, addr,
+						len))) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_GUEST,
 				"descriptor %u buffer 0x%" PRIx64 "+%u outside guest memory",
-				idx, (uint64_t)d.addr, d.len);
+				idx, addr, len);
 			return false;
 		}
 		/* Only the flags the device is meant to see. */
-		d.flags &= VRING_DESC_F_NEXT | VRING_DESC_F_WRITE;
-		priv[idx] = d;
-		sdesc[idx] = d;
-		busy[idx] = 1;
-		acc->bytes += d.len;
+		word &= SVQ_DESC_WORD_KEEP |
+			SVQ_DESC_WORD_FLAGS(VRING_DESC_F_NEXT);
+		p->copy.word[0] = addr;
+		p->copy.word[1] = word;
+		f->sdesc[idx].word[0] = addr;
+		f->sdesc[idx].word[1] = word;
+		/* The head too, until the chain is whole: a loop back to it
+		 * is refused like any other. */
+		p->state.ndescs = SVQ_DESC_LINKED;
+		acc->bytes += len;
 		ndescs++;
-		if (!(d.flags & VRING_DESC_F_NEXT))
+		if (!(flags & VRING_DESC_F_NEXT))
 			break;
-		idx = d.next;
+		idx = word >> 48;
 	}
 
-	vq->inflight[head].ndescs = ndescs;
-	vq->inflight[head].avail_pos = pos;
-	vq->inflight[head].writable_len = RTE_MIN(writable, (uint64_t)UINT32_MAX);
-	acc->descs += ndescs;
+	f->priv[head].state = (struct svq_desc_state){
+		.ndescs = ndescs,
+		.avail_pos = pos,
+		.writable_len = RTE_MIN(writable, (uint64_t)UINT32_MAX),
+	};
+	acc->links += ndescs - 1;
 	return true;
+}
+
+/*
+ * Forward chains the general way, taking guest avail entries from @p gidx
+ * and posting them at shadow avail entries from @p sidx, until @p n are
+ * forwarded, one is refused (the queue faults), or the next looks like a
+ * single descriptor, which the fast path may take. A valid single buffer
+ * outside window @p w moves the window to its region: the buffers after
+ * it are likely there too.
+ * @return the number forwarded.
+ */
+static __rte_noinline uint32_t
+svq_forward_chains(struct svq_shadow_vq *vq, struct svq_window *w,
+		uint32_t gidx, uint32_t sidx, uint32_t n, struct svq_burst_acc *acc)
+{
+	const uint32_t mask = vq->size - 1;
+	const volatile uint16_t *gavail = vq->guest.avail->ring;
+	uint16_t *savail = vq->shadow.avail->ring;
+	struct svq_fast f = {
+		.gdesc = (const volatile union svq_desc_words *)vq->guest.desc,
+		.sdesc = (union svq_desc_words *)vq->shadow.desc,
+		.priv = vq->priv,
+		.w = *w,
+	};
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const uint16_t head = gavail[(gidx + i) & mask];
+
+		if (i != 0 && head <= mask && !(f.gdesc[head].desc.flags &
+				(VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))
+			break;
+		if (unlikely(!svq_forward_chain(vq, &f, mask, head, sidx + i,
+				acc)))
+			break;
+		savail[(sidx + i) & mask] = head;
+		if (f.priv[head].state.ndescs == 1) {
+			vq->mem_hint = svq_mem_region_index(vq->mem,
+					f.priv[head].copy.word[0],
+					vq->mem_hint);
+			f.w = svq_window_of(vq->mem, vq->mem_hint);
+		}
+	}
+	*w = f.w;
+	return i;
+}
+
+/*
+ * Forward the chain at @p head, posted at shadow avail entry @p pos, if
+ * it is a single descriptor whose buffer lies in the window; else refuse
+ * it and write nothing.
+ */
+static __rte_always_inline bool
+svq_forward_single(const struct svq_fast *f, uint32_t mask, uint32_t head,
+		uint16_t pos, uint64_t *bytes)
+{
+	struct svq_desc_priv *p;
+	uint64_t addr, word;
+	uint32_t len;
+
+	if (unlikely(head > mask))
+		return false;
+	p = &f->priv[head];
+	if (unlikely(p->state.ndescs != 0))
+		return false;
+	/* Each word read once: the guest may rewrite them meanwhile. */
+	addr = f->gdesc[head].word[0];
+	word = f->gdesc[head].word[1];
+	len = (uint32_t)word;
+	if (unlikely((word >> 32) & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))
+		return false;
+	if (unlikely(!svq_window_holds(f->w, addr, len)))
+		return false;
+	word &= SVQ_DESC_WORD_KEEP;
+	p->copy.word[0] = addr;
+	p->copy.word[1] = word;
+	f->sdesc[head].word[0] = addr;
+	f->sdesc[head].word[1] = word;
+	p->state.ndescs = 1;
+	p->state.avail_pos = pos;
+	p->state.writable_len = (word >> 32) & VRING_DESC_F_WRITE ? len : 0;
+	*bytes += len;
+	return true;
+}
+
+#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
+#define SVQ_SHADOW_SSE 1
+
+/* Constants of the four-at-a-time path, in vector registers. */
+struct svq_fast_vec {
+	uint64_t beyond_ring;	/* bits a head within the ring has clear, x4 */
+	__m128i chained;	/* NEXT | INDIRECT in word 1, both lanes */
+	__m128i len;		/* len in word 1 */
+	__m128i write;		/* WRITE in a flags dword */
+	__m128i keep;		/* what of a descriptor the device sees */
+	__m128i start, end;	/* the window */
+	__m128i pos_step;	/* four avail positions on */
+};
+
+static __rte_always_inline void
+svq_fast_vec_init(struct svq_fast_vec *v, uint32_t mask, struct svq_window w)
+{
+	v->beyond_ring = UINT64_C(0x0001000100010001) * (uint16_t)~mask;
+	v->chained = _mm_set1_epi64x(SVQ_DESC_WORD_FLAGS(VRING_DESC_F_NEXT |
+				VRING_DESC_F_INDIRECT));
+	v->len = _mm_set1_epi64x(UINT32_MAX);
+	v->write = _mm_set1_epi32(VRING_DESC_F_WRITE);
+	v->keep = _mm_set_epi64x(SVQ_DESC_WORD_KEEP, -1);
+	/* Compared as signed: a window past 2^63 is left to the scalar
+	 * path, so that every address in it is positive. */
+	if (w.end > INT64_MAX)
+		w = (struct svq_window){ .start = 1, .end = 0 };
+	v->start = _mm_set1_epi64x(w.start);
+	v->end = _mm_set1_epi64x(w.end);
+	v->pos_step = _mm_set1_epi32(4 << 16);
+}
+
+/* ndescs 1 and the avail positions from @p pos on, as the low halves of
+ * four private records' state words: they wrap with avail_pos at 16 bits. */
+static __rte_always_inline __m128i
+svq_fast_vec_tags(uint16_t pos)
+{
+	return _mm_add_epi32(_mm_set1_epi32(1 | (uint32_t)pos << 16),
+			_mm_set_epi32(3 << 16, 2 << 16, 1 << 16, 0));
+}
+
+/*
+ * Four single-descriptor chains at once: guest avail entries @p gring[0..3]
+ * posted at @p sring[0..3], their private records tagged with @p tags
+ * (ndescs and avail positions). All four are checked as
+ * svq_forward_single() checks one, and against each other, before any is
+ * written: when one needs a closer look nothing is written and false is
+ * returned, and the caller takes them one at a time.
+ */
+static __rte_always_inline bool
+svq_forward_four(const struct svq_fast *f, const struct svq_fast_vec *v,
+		const volatile uint16_t *gring, uint16_t *sring, __m128i tags,
+		__m128i *bytes)
+{
+	/* One read of the four heads, one of each descriptor: the guest
+	 * may rewrite them meanwhile. */
+	const uint64_t heads = *(const volatile svq_u64_unaligned *)gring;
+	const __m128i hv = _mm_cvtsi64_si128(heads);
+	/* each head's offset in a descriptor table; twice it in priv[] */
+	const __m128i off = _mm_slli_epi32(_mm_cvtepu16_epi32(hv), 4);
+	const uintptr_t o0 = (uint32_t)_mm_cvtsi128_si32(off);
+	const uintptr_t o1 = (uint32_t)_mm_extract_epi32(off, 1);
+	const uintptr_t o2 = (uint32_t)_mm_extract_epi32(off, 2);
+	const uintptr_t o3 = (uint32_t)_mm_extract_epi32(off, 3);
+	const char *gdesc = (const char *)(uintptr_t)f->gdesc;
+	char *sdesc = (char *)f->sdesc, *priv = (char *)f->priv;
+	struct svq_desc_priv *p0 = (struct svq_desc_priv *)(priv + 2 * o0);
+	struct svq_desc_priv *p1 = (struct svq_desc_priv *)(priv + 2 * o1);
+	struct svq_desc_priv *p2 = (struct svq_desc_priv *)(priv + 2 * o2);
+	struct svq_desc_priv *p3 = (struct svq_desc_priv *)(priv + 2 * o3);
+	__m128i d0, d1, d2, d3, w01, w23, a01, a23, e01, e23, l01, l23;
+	__m128i bad, flags, writable;
+
+	if (unlikely(heads & v->beyond_ring))
+		return false;
+	/* A head twice in the group: each lane against the next and the
+	 * one after, around, covers the six pairs. */
+	if (unlikely(_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi16(hv, _mm_shufflelo_epi16(hv,
+					_MM_SHUFFLE(0, 3, 2, 1))),
+			_mm_cmpeq_epi16(hv, _mm_shufflelo_epi16(hv,
+					_MM_SHUFFLE(1, 0, 3, 2))))) & 0xff))
+		return false;
+	if (unlikely(p0->state.ndescs | p1->state.ndescs | p2->state.ndescs | p3->state.ndescs))
+		return false;
+	d0 = *(const volatile __m128i_u *)(gdesc + o0);
+	d1 = *(const volatile __m128i_u *)(gdesc + o1);
+	d2 = *(const volatile __m128i_u *)(gdesc + o2);
+	d3 = *(const volatile __m128i_u *)(gdesc + o3);
+	w01 = _mm_unpackhi_epi64(d0, d1);
+	w23 = _mm_unpackhi_epi64(d2, d3);
+	if (unlikely(!_mm_testz_si128(_mm_or_si128(w01, w23), v->chained)))
+		return false;
+	/* In the window, which lies below 2^63: an address from 2^63 up is
+	 * below its start as a signed number, and an end that passes 2^63
+	 * is below its address. */
+	a01 = _mm_unpacklo_epi64(d0, d1);
+	a23 = _mm_unpacklo_epi64(d2, d3);
+	l01 = _mm_and_si128(w01, v->len);
+	l23 = _mm_and_si128(w23, v->len);
+	e01 = _mm_add_epi64(a01, l01);
+	e23 = _mm_add_epi64(a23, l23);
+	bad = _mm_or_si128(_mm_cmpgt_epi64(v->start, a01),
+			_mm_cmpgt_epi64(v->start, a23));
+	bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpgt_epi64(e01, v->end),
+			_mm_cmpgt_epi64(e23, v->end)));
+	bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpgt_epi64(a01, e01),
+			_mm_cmpgt_epi64(a23, e23)));
+	if (unlikely(!_mm_testz_si128(bad, bad)))
+		return false;
+
+	d0 = _mm_and_si128(d0, v->keep);
+	d1 = _mm_and_si128(d1, v->keep);
+	d2 = _mm_and_si128(d2, v->keep);
+	d3 = _mm_and_si128(d3, v->keep);
+	_mm_storeu_si128((__m128i_u *)(sdesc + o0), d0);
+	_mm_storeu_si128((__m128i_u *)(sdesc + o1), d1);
+	_mm_storeu_si128((__m128i_u *)(sdesc + o2), d2);
+	_mm_storeu_si128((__m128i_u *)(sdesc + o3), d3);
+	_mm_storeu_si128((__m128i_u *)&p0->copy, d0);
+	_mm_storeu_si128((__m128i_u *)&p1->copy, d1);
+	_mm_storeu_si128((__m128i_u *)&p2->copy, d2);
+	_mm_storeu_si128((__m128i_u *)&p3->copy, d3);
+	/* writable_len: len when WRITE is set, else 0; the state words are
+	 * tag | writable_len << 32 */
+	flags = _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(w01),
+			_mm_castsi128_ps(w23), _MM_SHUFFLE(3, 1, 3, 1)));
+	writable = _mm_and_si128(_mm_castps_si128(_mm_shuffle_ps(
+			_mm_castsi128_ps(w01), _mm_castsi128_ps(w23),
+			_MM_SHUFFLE(2, 0, 2, 0))),
+		_mm_cmpeq_epi32(_mm_and_si128(flags, v->write), v->write));
+	_mm_storel_epi64((__m128i_u *)&p0->state,
+			_mm_unpacklo_epi32(tags, writable));
+	_mm_storeh_pd((double *)&p1->state,
+			_mm_castsi128_pd(_mm_unpacklo_epi32(tags, writable)));
+	_mm_storel_epi64((__m128i_u *)&p2->state,
+			_mm_unpackhi_epi32(tags, writable));
+	_mm_storeh_pd((double *)&p3->state,
+			_mm_castsi128_pd(_mm_unpackhi_epi32(tags, writable)));
+	*(svq_u64_unaligned *)sring = heads;
+	*bytes = _mm_add_epi64(*bytes, _mm_add_epi64(l01, l23));
+	return true;
+}
+#endif /* RTE_ARCH_X86 && __SSE4_2__ */
+
+#ifdef SVQ_SHADOW_SSE
+/*
+ * @p groups groups of four chains, from guest avail entries @p gring on,
+ * posted at @p sring on (shadow avail positions from @p pos), for as long
+ * as svq_forward_four() takes them.
+ * @return the number forwarded; their bytes are added to @p bytes.
+ */
+static __rte_always_inline uint32_t
+svq_forward_fours(const struct svq_fast *f, uint32_t mask,
+		const volatile uint16_t *gring, uint16_t *sring, uint16_t pos,
+		uint32_t groups, uint64_t *bytes)
+{
+	__m128i tags = svq_fast_vec_tags(pos), sum = _mm_setzero_si128();
+	struct svq_fast_vec v;
+	uint32_t done = 0;
+
+	svq_fast_vec_init(&v, mask, f->w);
+	for (; groups != 0 && svq_forward_four(f, &v, gring + done,
+			sring + done, tags, &sum); groups--) {
+		done += 4;
+		tags = _mm_add_epi32(tags, v.pos_step);
+	}
+	*bytes += _mm_cvtsi128_si64(sum) + _mm_extract_epi64(sum, 1);
+	return done;
+}
+#endif
+
+/*
+ * The fast path: forward chains of one descriptor whose buffer lies in
+ * window @p w, taking guest avail entries from @p gidx and posting them at
+ * shadow avail entries from @p sidx, until @p n are forwarded or a chain
+ * needs the general path. Nothing of a chain it refuses is written. Apart
+ * from the general path, so that no call in the loop spills the queue's
+ * fields out of registers. Four at a time up to where either ring wraps
+ * or a chain needs a closer look, then one at a time.
+ * @return the number forwarded; their bytes are added to @p bytes.
+ */
+static __rte_always_inline uint32_t
+svq_forward_singles(struct svq_shadow_vq *vq, struct svq_window w,
+		uint32_t gidx, uint32_t sidx, uint32_t n, uint64_t *bytes)
+{
+	const uint32_t size = vq->size, mask = size - 1;
+	const volatile uint16_t *gavail = vq->guest.avail->ring;
+	uint16_t *savail = vq->shadow.avail->ring;
+	const struct svq_fast f = {
+		.gdesc = (const volatile union svq_desc_words *)vq->guest.desc,
+		.sdesc = (union svq_desc_words *)vq->shadow.desc,
+		.priv = vq->priv,
+		.w = w,
+	};
+	uint32_t done = 0;
+	uint64_t sum = 0;
+#ifdef SVQ_SHADOW_SSE
+	if (n >= 4) {
+		const uint32_t gi = gidx & mask, si = sidx & mask;
+		const uint32_t groups = RTE_MIN(n, RTE_MIN(size - gi,
+					size - si)) / 4;
+
+		done = svq_forward_fours(&f, mask, &gavail[gi], &savail[si],
+				sidx, groups, &sum);
+	}
+#endif
+	for (; done != n; done++) {
+		const uint16_t head = gavail[(gidx + done) & mask];
+
+		if (unlikely(!svq_forward_single(&f, mask, head, sidx + done,
+				&sum)))
+			break;
+		savail[(sidx + done) & mask] = head;
+	}
+	*bytes += sum;
+	return done;
 }
 
 uint16_t
 svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 {
-	const uint16_t mask = vq->size - 1;
+	const struct svq_mem_map *mem = vq->mem;
 	struct svq_burst_acc acc = { 0, 0 };
-	uint16_t avail_idx, pending, i, last_avail, shadow_avail;
+	uint16_t avail_idx, pending, i, n, last_avail, shadow_avail;
+	struct svq_window w;
 
 	if (unlikely(vq->fault != SVQ_FAULT_NONE))
 		return 0;
@@ -287,31 +644,35 @@ svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 		return 0;
 	}
 
-	/* Indices live in locals for the burst: every store through a ring
-	 * pointer could otherwise alias them and force a reload. */
 	shadow_avail = vq->shadow_avail;
 	pending = RTE_MIN(pending, (uint16_t)SVQ_BURST);
-	for (i = 0; i < pending; i++) {
-		uint16_t head = vq->guest.avail->ring[last_avail & mask];
-
-		if (unlikely(!svq_forward_chain(vq, head, shadow_avail, &acc)))
+	/* Buffers are checked against the region that held the last one
+	 * before the whole map is searched. */
+	w = svq_window_of(mem, vq->mem_hint);
+	for (i = 0; ; ) {
+		i += svq_forward_singles(vq, w, last_avail + i,
+				shadow_avail + i, pending - i, &acc.bytes);
+		if (i == pending)
 			break;
-		vq->shadow.avail->ring[shadow_avail & mask] = head;
-		last_avail++;
-		shadow_avail++;
+		n = svq_forward_chains(vq, &w, last_avail + i,
+				shadow_avail + i, pending - i, &acc);
+		i += n;
+		if (unlikely(vq->fault != SVQ_FAULT_NONE) || i == pending)
+			break;
 	}
 	if (i == 0)
 		return 0;
-	vq->guest_last_avail = last_avail;
-	vq->shadow_avail = shadow_avail;
+	vq->guest_last_avail = last_avail + i;
+	vq->shadow_avail = shadow_avail + i;
 	vq->nb_inflight += i;
 
 	/* Release: shadow descriptors and avail entries are visible to the
 	 * device before the new index; pairs with the device's acquire load
 	 * of avail->idx. */
-	__atomic_store_n(&vq->shadow.avail->idx, shadow_avail, __ATOMIC_RELEASE);
+	__atomic_store_n(&vq->shadow.avail->idx, shadow_avail + i,
+			__ATOMIC_RELEASE);
 	vq->stats.avail_chains += i;
-	vq->stats.avail_descs += acc.descs;
+	vq->stats.avail_descs += i + acc.links;
 	vq->stats.avail_bytes += acc.bytes;
 	return i;
 }
@@ -335,11 +696,11 @@ svq_shadow_set_log(struct svq_shadow_vq *vq, const struct svq_dirty_log *log)
  * value, so the caller's stays in registers. */
 static __rte_noinline struct svq_log_acc
 svq_log_written_chain(const struct svq_dirty_log *log,
-		const struct vring_desc *priv, uint16_t idx, uint16_t ndescs,
+		const struct svq_desc_priv *priv, uint16_t idx, uint16_t ndescs,
 		uint32_t written, struct svq_log_acc acc)
 {
 	while (ndescs-- > 0 && written != 0) {
-		const struct vring_desc *d = &priv[idx];
+		const struct vring_desc *d = &priv[idx].copy.desc;
 
 		if (d->flags & VRING_DESC_F_WRITE) {
 			uint32_t n = RTE_MIN(written, d->len);
@@ -352,32 +713,15 @@ svq_log_written_chain(const struct svq_dirty_log *log,
 	return acc;
 }
 
-/*
- * Release the chain at @p head, which the device completed with @p written
- * bytes, so its descriptors may be made available again; while migrating
- * (@p logging), log those bytes first: the chain's writable buffers, in
- * order, up to @p written. A one-descriptor chain with bytes written is a
- * writable buffer that holds them all, and needs no walk.
- */
-static __rte_always_inline void
-svq_release_chain(const struct svq_dirty_log *log, struct svq_log_acc *acc,
-		uint8_t *busy, const struct vring_desc *priv, uint16_t head,
-		uint16_t ndescs, uint32_t written, const bool logging)
+/* Free the @p ndescs descriptors of the chain at @p head. */
+static __rte_noinline void
+svq_release_links(struct svq_desc_priv *priv, uint16_t head, uint16_t ndescs)
 {
 	uint16_t idx = head;
 
-	if (likely(ndescs == 1)) {
-		if (logging && written != 0)
-			svq_log_range_nonempty(log, acc, priv[head].addr, written);
-		busy[head] = 0;
-		return;
-	}
-	if (logging && written != 0)
-		*acc = svq_log_written_chain(log, priv, head, ndescs, written,
-				*acc);
 	while (ndescs-- > 0) {
-		busy[idx] = 0;
-		idx = priv[idx].next;
+		priv[idx].state.ndescs = 0;
+		idx = priv[idx].copy.desc.next;
 	}
 }
 
@@ -391,51 +735,152 @@ svq_guest_call(struct svq_shadow_vq *vq, uint16_t old_used)
 	}
 }
 
+#ifdef SVQ_SHADOW_SSE
+/*
+ * Four completions at once, without logging: shadow used elements
+ * @p sring[0..3] returned as guest used elements @p gring[0..3]. Each must
+ * complete a different chain of one descriptor, in flight, with no more
+ * bytes than it can hold; when one needs a closer look nothing is written
+ * and false is returned, and the caller takes them one at a time.
+ */
+static __rte_always_inline bool
+svq_return_four(struct svq_desc_priv *priv, __m128i mask,
+		const volatile svq_u64_unaligned *sring,
+		svq_u64_unaligned *gring, __m128i *bytes)
+{
+	/* One read of each element: the device may rewrite them meanwhile. */
+	const __m128i e01 = *(const volatile __m128i_u *)&sring[0];
+	const __m128i e23 = *(const volatile __m128i_u *)&sring[2];
+	const __m128i ids = _mm_castps_si128(_mm_shuffle_ps(
+			_mm_castsi128_ps(e01), _mm_castsi128_ps(e23),
+			_MM_SHUFFLE(2, 0, 2, 0)));
+	const __m128i lens = _mm_castps_si128(_mm_shuffle_ps(
+			_mm_castsi128_ps(e01), _mm_castsi128_ps(e23),
+			_MM_SHUFFLE(3, 1, 3, 1)));
+	struct svq_desc_priv *p0, *p1, *p2, *p3;
+	__m128i off, bound;
+
+	/* Every id within the ring, and no id twice in the group (each lane
+	 * against the next and the one after, around: the six pairs). */
+	if (unlikely(_mm_movemask_epi8(_mm_cmpeq_epi32(
+			_mm_max_epu32(ids, mask), mask)) != 0xffff))
+		return false;
+	if (unlikely(_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi32(ids, _mm_shuffle_epi32(ids,
+					_MM_SHUFFLE(0, 3, 2, 1))),
+			_mm_cmpeq_epi32(ids, _mm_shuffle_epi32(ids,
+					_MM_SHUFFLE(1, 0, 3, 2)))))))
+		return false;
+	/* each id's offset in priv[]: below 2^20 */
+	off = _mm_slli_epi32(ids, 5);
+	p0 = (struct svq_desc_priv *)((char *)priv +
+			(uint32_t)_mm_cvtsi128_si32(off));
+	p1 = (struct svq_desc_priv *)((char *)priv +
+			(uint32_t)_mm_extract_epi32(off, 1));
+	p2 = (struct svq_desc_priv *)((char *)priv +
+			(uint32_t)_mm_extract_epi32(off, 2));
+	p3 = (struct svq_desc_priv *)((char *)priv +
+			(uint32_t)_mm_extract_epi32(off, 3));
+	if (unlikely(p0->state.ndescs != 1 || p1->state.ndescs != 1 ||
+			p2->state.ndescs != 1 || p3->state.ndescs != 1))
+		return false;
+	bound = _mm_cvtsi32_si128(p0->state.writable_len);
+	bound = _mm_insert_epi32(bound, p1->state.writable_len, 1);
+	bound = _mm_insert_epi32(bound, p2->state.writable_len, 2);
+	bound = _mm_insert_epi32(bound, p3->state.writable_len, 3);
+	if (unlikely(_mm_movemask_epi8(_mm_cmpeq_epi32(
+			_mm_max_epu32(lens, bound), bound)) != 0xffff))
+		return false;
+
+	p0->state = (struct svq_desc_state){ 0 };
+	p1->state = (struct svq_desc_state){ 0 };
+	p2->state = (struct svq_desc_state){ 0 };
+	p3->state = (struct svq_desc_state){ 0 };
+	_mm_storeu_si128((__m128i_u *)&gring[0], e01);
+	_mm_storeu_si128((__m128i_u *)&gring[2], e23);
+	*bytes = _mm_add_epi64(*bytes, _mm_add_epi64(
+			_mm_cvtepu32_epi64(lens),
+			_mm_cvtepu32_epi64(_mm_srli_si128(lens, 8))));
+	return true;
+}
+#endif
+
 /*
  * Return up to @p done completions from the shadow used ring to the guest
  * used ring, without publishing them. Compiled twice, with and without
- * logging, so the loop tests neither. The queue's fields are read into
- * locals first: a byte store to busy[] may alias any of them.
+ * logging, so the loop tests neither. While logging, the bytes the device
+ * wrote are logged as each chain is released: its writable buffers, in
+ * order, up to the used length; a one-descriptor chain with bytes written
+ * is a writable buffer that holds them all, and needs no walk. Without,
+ * four at a time where neither ring wraps.
  * @return the number returned.
  */
 static __rte_always_inline uint16_t
 svq_return_used(struct svq_shadow_vq *vq, uint16_t done,
 		struct svq_log_acc *acc, const bool logging)
 {
-	const uint16_t mask = vq->size - 1;
-	struct vring_used_elem *gring = vq->guest.used->ring;
-	const volatile struct vring_used_elem *sring = vq->shadow.used->ring;
-	const struct vring_desc *priv = vq->priv_desc;
-	struct svq_inflight *inflight = vq->inflight;
-	uint8_t *busy = vq->busy;
+	/* The queue's fields in locals: a store to the guest used ring or
+	 * to a private record may alias any of them. */
+	const uint32_t mask = vq->size - 1;
+	svq_u64_unaligned *gring = (svq_u64_unaligned *)vq->guest.used->ring;
+	const volatile svq_u64_unaligned *sring =
+		(const volatile svq_u64_unaligned *)vq->shadow.used->ring;
+	struct svq_desc_priv *priv = vq->priv;
 	const struct svq_dirty_log log = vq->log;
-	const uint16_t first = vq->shadow_last_used, end = first + done;
-	uint16_t last_used = first, guest_used = vq->guest_used;
+	const uint32_t first = vq->shadow_last_used, end = first + done;
+	uint32_t last_used = first, guest_used = vq->guest_used;
 	uint64_t bytes = 0;
+#ifdef SVQ_SHADOW_SSE
+	if (!logging && done >= 4) {
+		/* four at a time up to where either ring wraps */
+		const __m128i vmask = _mm_set1_epi32(mask);
+		__m128i vbytes = _mm_setzero_si128();
+		uint32_t groups = RTE_MIN((uint32_t)done, RTE_MIN(
+				mask + 1 - (first & mask),
+				mask + 1 - (guest_used & mask))) / 4;
+
+		for (; groups != 0 && svq_return_four(priv, vmask,
+				&sring[last_used & mask],
+				&gring[guest_used & mask], &vbytes); groups--) {
+			last_used += 4;
+			guest_used += 4;
+		}
+		bytes = _mm_cvtsi128_si64(vbytes) +
+			_mm_extract_epi64(vbytes, 1);
+	}
+#endif
 
 	for (; last_used != end; last_used++, guest_used++) {
-		uint32_t id = sring[last_used & mask].id;
-		uint32_t len = sring[last_used & mask].len;
-		struct svq_inflight f;
+		/* Read once: the device may rewrite it meanwhile. */
+		uint64_t elem = sring[last_used & mask];
+		const uint32_t id = (uint32_t)elem;
+		uint32_t len = elem >> 32;
+		struct svq_desc_priv *p = &priv[id];
 
-		if (unlikely(id > mask || inflight[id].ndescs == 0)) {
+		if (unlikely(id > mask || !svq_desc_is_head(p->state.ndescs))) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_DEVICE,
 				"completed id %u that was not in flight", id);
 			break;
 		}
-		f = inflight[id];
-		if (unlikely(len > f.writable_len)) {
+		if (unlikely(len > p->state.writable_len)) {
 			/* The guest must not be told more bytes were written
 			 * than its buffers hold. */
 			vq->stats.device_errors++;
-			len = f.writable_len;
+			len = p->state.writable_len;
+			elem = id | (uint64_t)len << 32;
 		}
-		svq_release_chain(&log, acc, busy, priv, id, f.ndescs, len,
-			logging);
-		inflight[id].ndescs = 0;
-
-		gring[guest_used & mask].id = id;
-		gring[guest_used & mask].len = len;
+		if (likely(p->state.ndescs == 1)) {
+			if (logging && len != 0)
+				svq_log_range_nonempty(&log, acc,
+					p->copy.desc.addr, len);
+			p->state = (struct svq_desc_state){ 0 };
+		} else {
+			if (logging && len != 0)
+				*acc = svq_log_written_chain(&log, priv, id,
+						p->state.ndescs, len, *acc);
+			svq_release_links(priv, id, p->state.ndescs);
+		}
+		gring[guest_used & mask] = elem;
 		bytes += len;
 	}
 	done = last_used - first;
@@ -507,8 +952,8 @@ svq_shadow_inflight_since(const struct svq_shadow_vq *vq, uint16_t from)
 	uint32_t id;
 
 	for (id = 0; id < vq->size; id++)
-		if (vq->inflight[id].ndescs != 0 &&
-				(uint16_t)(vq->inflight[id].avail_pos - from) < span)
+		if (svq_desc_is_head(vq->priv[id].state.ndescs) &&
+				(uint16_t)(vq->priv[id].state.avail_pos - from) < span)
 			n++;
 	return n;
 }
@@ -559,7 +1004,7 @@ svq_shadow_stop_lost(struct svq_shadow_vq *vq)
 		 * bounded before use. */
 		uint16_t head = vq->shadow.avail->ring[(vq->shadow_avail - i) & mask];
 
-		if (head >= vq->size || vq->inflight[head].ndescs == 0) {
+		if (head >= vq->size || !svq_desc_is_head(vq->priv[head].state.ndescs)) {
 			/* completed out of order: which chains it still
 			 * held is unknown */
 			return svq_shadow_stop(vq, vq->shadow_avail);

@@ -45,12 +45,38 @@ struct svq_ring {
 	struct vring_used *used;
 };
 
-/* Relay-private state of one head that is in flight. */
-struct svq_inflight {
-	uint16_t ndescs;	/* 0: not in flight */
-	uint16_t avail_pos;	/* shadow avail entry it was posted in */
-	uint32_t writable_len;	/* bound for the used length */
+/**
+ * A split ring descriptor, also as two 64-bit words: addr, then
+ * len | flags << 32 | next << 48 (the ring is little-endian, as is every
+ * host the relay builds for). The fast path reads and writes it so.
+ */
+union svq_desc_words {
+	struct vring_desc desc;
+	uint64_t word[2];
 };
+
+/* Whether a descriptor is free, the head of a chain in flight or linked
+ * into one; eight bytes, written and cleared with one store. */
+struct svq_desc_state {
+	uint16_t ndescs;	/* head: chain length; SVQ_DESC_LINKED; 0: free */
+	uint16_t avail_pos;	/* head: shadow avail entry it was posted in */
+	uint32_t writable_len;	/* head: bound for the used length */
+};
+
+/*
+ * Relay-private record of one descriptor: its validated copy and its
+ * state. 32 bytes, so that it is found with the same shift as a ring
+ * descriptor.
+ */
+struct svq_desc_priv {
+	union svq_desc_words copy;
+	struct svq_desc_state state;
+	uint64_t reserved;
+};
+
+/* svq_desc_state.ndescs of a descriptor in a chain in flight that is not
+ * its head; above any chain length, as chains are at most a ring long. */
+#define SVQ_DESC_LINKED UINT16_MAX
 
 /** Why a queue stopped relaying. */
 enum svq_shadow_fault {
@@ -78,11 +104,10 @@ struct svq_shadow_vq {
 	enum svq_shadow_fault fault;
 
 	/* Relay-private bookkeeping, indexed by descriptor id. */
-	struct vring_desc *priv_desc;	/* validated copy of each descriptor */
-	struct svq_inflight *inflight;	/* per head */
-	uint8_t *busy;			/* per descriptor: in a chain in flight */
+	struct svq_desc_priv *priv;
 
 	const struct svq_mem_map *mem;
+	uint32_t mem_hint;		/* region of the last buffer seen */
 	struct svq_dirty_log log;	/* migration: pages the device wrote */
 	const char *name;		/* for log lines, e.g. "port0 q1" */
 
@@ -155,7 +180,9 @@ void svq_shadow_free(struct svq_shadow_vq *vq);
  *   svq_shadow_ring_bytes(size) bytes of relay memory for the shadow ring.
  * @param last_avail, last_used
  *   Where the guest ring stands (the vring base).
- * @return 0, -EINVAL for a size the relay cannot shadow, or -ENOMEM.
+ * @return 0, -EINVAL for a size the relay cannot shadow or rings not
+ *   aligned as virtio requires (descriptors 16, avail 2, used 4 bytes),
+ *   or -ENOMEM.
  */
 int svq_shadow_start(struct svq_shadow_vq *vq, const struct svq_ring *guest,
 		uint16_t size, void *shadow_mem, const struct svq_mem_map *mem,

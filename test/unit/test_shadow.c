@@ -152,23 +152,58 @@ test_burst_limit(void)
 	stop();
 }
 
-/* Run @p setup on a fresh ring, then check the guest fault it must cause. */
+/* Good single buffers the guest posts around a malformed entry, at
+ * descriptors the setups leave alone. */
+#define LEAD_DESC 100
+#define TRAIL_DESC 120
+
+/*
+ * Run @p setup on a fresh ring after @p lead good single buffers, with
+ * @p trail more after it, then check the guest fault it must cause: the lead
+ * buffers are forwarded, as the entries before a malformed one are, and
+ * nothing after. With lead counts around four the malformed entry falls at
+ * each place of a group the fast path takes four at a time.
+ */
 static void
-expect_guest_fault(void (*setup)(void))
+expect_guest_fault_after(void (*setup)(void), uint16_t lead, uint16_t trail)
 {
+	uint16_t i;
+
 	start(TG_RING_SIZE, false, -1);
+	for (i = 0; i < lead; i++) {
+		tg_set_desc(&g, LEAD_DESC + i, tg_alloc(&g, 64), 64, 0, 0);
+		tg_publish(&g, LEAD_DESC + i);
+	}
 	setup();
+	for (i = 0; i < trail; i++) {
+		tg_set_desc(&g, TRAIL_DESC + i, tg_alloc(&g, 64), 64, 0, 0);
+		tg_publish(&g, TRAIL_DESC + i);
+	}
 	/* forward until the malformed entry is reached */
 	while (svq_shadow_forward_avail(&vq) != 0)
 		;
 	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_GUEST);
 	CU_ASSERT_EQUAL(vq.stats.guest_errors, 1);
+	for (i = 0; i < lead; i++)
+		CU_ASSERT_EQUAL(vq.priv[LEAD_DESC + i].state.ndescs, 1);
+	for (i = 0; i < trail; i++)
+		CU_ASSERT_EQUAL(vq.priv[TRAIL_DESC + i].state.ndescs, 0);
 	/* a faulted queue forwards nothing more, in either direction */
 	tg_set_desc(&g, 200, tg_alloc(&g, 64), 64, 0, 0);
 	tg_publish(&g, 200);
 	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 0);
 	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 0);
 	stop();
+}
+
+static void
+expect_guest_fault(void (*setup)(void))
+{
+	static const uint16_t leads[] = { 0, 1, 2, 3, 4, 7 };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(leads); i++)
+		expect_guest_fault_after(setup, leads[i], 3);
 }
 
 static void
@@ -282,7 +317,8 @@ static void test_fault_indirect(void) { expect_guest_fault(setup_indirect); }
 static void test_fault_past_end(void) { expect_guest_fault(setup_buffer_past_end); }
 static void test_fault_below_start(void) { expect_guest_fault(setup_buffer_below_start); }
 static void test_fault_wraps(void) { expect_guest_fault(setup_buffer_wraps); }
-static void test_fault_avail_jump(void) { expect_guest_fault(setup_avail_idx_jump); }
+/* The jump is seen before any entry is read: nothing around it. */
+static void test_fault_avail_jump(void) { expect_guest_fault_after(setup_avail_idx_jump, 0, 0); }
 static void test_fault_deep_link(void) { expect_guest_fault(setup_bad_link_deep_in_chain); }
 
 static void
@@ -322,6 +358,122 @@ test_device_completes_unknown_id(void)
 	dev_complete(TG_RING_SIZE + 5, 0);	/* out of range */
 	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 0);
 	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_DEVICE);
+	stop();
+}
+
+/* Eight single writable buffers, forwarded and taken by the device. */
+static void
+start_eight(void)
+{
+	uint16_t i;
+
+	start(TG_RING_SIZE, false, -1);
+	for (i = 0; i < 8; i++) {
+		tg_set_desc(&g, i, tg_alloc(&g, 100), 100, VRING_DESC_F_WRITE, 0);
+		tg_publish(&g, i);
+	}
+	CU_ASSERT_EQUAL_FATAL(svq_shadow_forward_avail(&vq), 8);
+	for (i = 0; i < 8; i++)
+		dev_take();
+}
+
+/*
+ * Completions taken four at a time must be judged one by one: a bad one
+ * at any place of a group returns those before it and faults, an id twice
+ * in a group is caught at its second completion, a length too long is
+ * clamped without a fault.
+ */
+static void
+test_device_faults_within_a_group(void)
+{
+	uint32_t id, len;
+	uint16_t bad, i;
+
+	for (bad = 0; bad < 8; bad++) {
+		/* an id that is not in flight at place @bad */
+		start_eight();
+		for (i = 0; i < 8; i++)
+			dev_complete(i == bad ? 50 : i, 10);
+		CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), bad);
+		CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_DEVICE);
+		CU_ASSERT_EQUAL(g.ring.used->idx, bad);
+		stop();
+
+		/* the id of the completion before it again */
+		if (bad > 0) {
+			start_eight();
+			for (i = 0; i < 8; i++)
+				dev_complete(i == bad ? bad - 1 : i, 10);
+			CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), bad);
+			CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_DEVICE);
+			stop();
+		}
+
+		/* one length past its buffer: clamped, the rest as they are */
+		start_eight();
+		for (i = 0; i < 8; i++)
+			dev_complete(i, i == bad ? 101 : 10 + i);
+		CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 8);
+		CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_NONE);
+		CU_ASSERT_EQUAL(vq.stats.device_errors, 1);
+		CU_ASSERT_EQUAL(vq.stats.used_bytes,
+			100 + 28 + 8 * 10 - (10 + bad));
+		for (i = 0; i < 8; i++) {
+			CU_ASSERT_TRUE(tg_pop_used(&g, &id, &len));
+			CU_ASSERT_EQUAL(id, i);
+			CU_ASSERT_EQUAL(len, i == bad ? 100 : 10u + i);
+		}
+		stop();
+	}
+}
+
+/* Chains of several descriptors among single ones, both ways: each is
+ * taken by the path that fits it, and every count adds up. */
+static void
+test_singles_and_chains_mixed(void)
+{
+	uint32_t id, len;
+	uint16_t i, d = 0, heads[12];
+
+	start(TG_RING_SIZE, false, -1);
+	for (i = 0; i < 12; i++) {
+		heads[i] = d;
+		if (i % 5 == 2) {
+			/* readable header, writable body */
+			tg_set_desc(&g, d, tg_alloc(&g, 12), 12, VRING_DESC_F_NEXT, d + 1);
+			tg_set_desc(&g, d + 1, tg_alloc(&g, 200), 200, VRING_DESC_F_WRITE, 0);
+			d += 2;
+		} else {
+			tg_set_desc(&g, d, tg_alloc(&g, 100), 100,
+				i % 2 ? VRING_DESC_F_WRITE : 0, 0);
+			d++;
+		}
+		tg_publish(&g, heads[i]);
+	}
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 12);
+	CU_ASSERT_EQUAL(vq.stats.avail_descs, 14);
+	CU_ASSERT_EQUAL(vq.stats.avail_bytes, 10 * 100 + 2 * 212);
+	for (i = 0; i < 12; i++) {
+		CU_ASSERT_EQUAL(dev_take(), heads[i]);
+		CU_ASSERT_EQUAL(vq.shadow.desc[heads[i]].len, i % 5 == 2 ? 12 : 100);
+	}
+	/* the device writes 50 bytes into each: readable singles are
+	 * clamped to nothing */
+	for (i = 0; i < 12; i++)
+		dev_complete(heads[i], 50);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 12);
+	for (i = 0; i < 12; i++) {
+		const bool writable = i % 5 == 2 || i % 2;
+
+		CU_ASSERT_TRUE(tg_pop_used(&g, &id, &len));
+		CU_ASSERT_EQUAL(id, heads[i]);
+		CU_ASSERT_EQUAL(len, writable ? 50 : 0);
+	}
+	CU_ASSERT_EQUAL(vq.nb_inflight, 0);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_NONE);
+	/* every descriptor is free again */
+	for (i = 0; i < d; i++)
+		CU_ASSERT_EQUAL(vq.priv[i].state.ndescs, 0);
 	stop();
 }
 
@@ -749,6 +901,8 @@ static CU_TestInfo shadow_tests[] = {
 	{ "guest: bad buffer deep in a chain", test_fault_deep_link },
 	{ "device: completes an id not in flight", test_device_completes_unknown_id },
 	{ "device: completes more than in flight", test_device_completes_too_many },
+	{ "device: faults at each place of a group", test_device_faults_within_a_group },
+	{ "single buffers and chains mixed", test_singles_and_chains_mixed },
 	{ "device: used length clamped", test_device_used_len_clamped },
 	{ "stop rewinds untouched chains", test_stop_rewinds_untouched },
 	{ "stop with impossible device base", test_stop_with_impossible_device_base },
