@@ -715,6 +715,35 @@ test_start_refuses_bad_sizes(void)
 	svq_shadow_free(&vq);
 }
 
+/* virtio 1.2, 2.7: descriptors 16-, avail 2-, used 4-byte aligned; the
+ * fast path reads descriptors and used elements as 64-bit words. */
+static void
+test_start_refuses_misaligned_rings(void)
+{
+	struct svq_ring ring;
+
+	tg_init(&g, TG_RING_SIZE);
+	shadow_mem = aligned_alloc(4096, RTE_ALIGN_CEIL(
+			svq_shadow_ring_bytes(TG_RING_SIZE), 4096));
+	svq_shadow_init(&vq, "test");
+	ring = g.ring;
+	ring.desc = (struct vring_desc *)((uint8_t *)g.ring.desc + 8);
+	CU_ASSERT_EQUAL(svq_shadow_start(&vq, &ring, TG_RING_SIZE, shadow_mem,
+			&g.map, 0, 0, false, -1), -EINVAL);
+	ring = g.ring;
+	ring.avail = (struct vring_avail *)((uint8_t *)g.ring.avail + 1);
+	CU_ASSERT_EQUAL(svq_shadow_start(&vq, &ring, TG_RING_SIZE, shadow_mem,
+			&g.map, 0, 0, false, -1), -EINVAL);
+	ring = g.ring;
+	ring.used = (struct vring_used *)((uint8_t *)g.ring.used + 2);
+	CU_ASSERT_EQUAL(svq_shadow_start(&vq, &ring, TG_RING_SIZE, shadow_mem,
+			&g.map, 0, 0, false, -1), -EINVAL);
+	/* the same rings, aligned */
+	CU_ASSERT_EQUAL(svq_shadow_start(&vq, &g.ring, TG_RING_SIZE, shadow_mem,
+			&g.map, 0, 0, false, -1), 0);
+	stop();
+}
+
 static uint64_t *log_bits;
 static uint64_t log_pages;
 
@@ -912,6 +941,7 @@ static CU_TestInfo shadow_tests[] = {
 	{ "passthrough: completions and calls", test_passthrough_used_and_calls },
 	{ "passthrough: stop with impossible base", test_passthrough_stop_impossible_base },
 	{ "start refuses bad ring sizes", test_start_refuses_bad_sizes },
+	{ "start refuses misaligned rings", test_start_refuses_misaligned_rings },
 	{ "dirty log: written bytes only", test_dirty_log_written_bytes_only },
 	{ "dirty log: readable chains, logging off", test_dirty_log_readable_and_off },
 	{ "dirty log: one buffer over many pages", test_dirty_log_one_buffer_many_pages },
