@@ -477,6 +477,53 @@ test_singles_and_chains_mixed(void)
 	stop();
 }
 
+/*
+ * Buffers in another region than the last one's: the general path takes
+ * the first and moves the fast path's window there; a buffer straddling
+ * two adjacent regions is valid and goes the general way each time.
+ */
+static void
+test_buffers_across_regions(void)
+{
+	const uint64_t half = TG_MEM_SIZE / 2;
+	uint16_t i, d = 0;
+
+	start(TG_RING_SIZE, false, -1);
+	/* guest memory as two adjacent regions */
+	g.map.nregions = 2;
+	g.map.regions[1] = g.map.regions[0];
+	g.map.regions[0].size = half;
+	g.map.regions[1].gpa += half;
+	g.map.regions[1].hva += half;
+	g.map.regions[1].size = half;
+	for (i = 0; i < 8; i++, d++) {
+		tg_set_desc(&g, d, TG_GPA_BASE + half + 64 * i, 64, 0, 0);
+		tg_publish(&g, d);
+	}
+	for (i = 0; i < 8; i++, d++) {
+		tg_set_desc(&g, d, tg_alloc(&g, 64), 64, 0, 0);
+		tg_publish(&g, d);
+	}
+	for (i = 0; i < 8; i++, d++) {
+		tg_set_desc(&g, d, TG_GPA_BASE + half - 32 + i, 64, 0, 0);
+		tg_publish(&g, d);
+	}
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 24);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_NONE);
+	for (i = 0; i < d; i++)
+		CU_ASSERT_EQUAL(vq.shadow.desc[i].addr, g.ring.desc[i].addr);
+	/* the last whole buffer the general path saw was in region 0 */
+	CU_ASSERT_EQUAL(vq.mem_hint, 0);
+	CU_ASSERT_EQUAL(vq.stats.avail_bytes, 24 * 64);
+
+	/* one byte past region 1 is still refused */
+	tg_set_desc(&g, d, TG_GPA_BASE + TG_MEM_SIZE - 63, 64, 0, 0);
+	tg_publish(&g, d);
+	CU_ASSERT_EQUAL(svq_shadow_forward_avail(&vq), 0);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_GUEST);
+	stop();
+}
+
 static void
 test_device_completes_too_many(void)
 {
@@ -932,6 +979,7 @@ static CU_TestInfo shadow_tests[] = {
 	{ "device: completes more than in flight", test_device_completes_too_many },
 	{ "device: faults at each place of a group", test_device_faults_within_a_group },
 	{ "single buffers and chains mixed", test_singles_and_chains_mixed },
+	{ "buffers across memory regions", test_buffers_across_regions },
 	{ "device: used length clamped", test_device_used_len_clamped },
 	{ "stop rewinds untouched chains", test_stop_rewinds_untouched },
 	{ "stop with impossible device base", test_stop_with_impossible_device_base },
