@@ -328,6 +328,8 @@ static __rte_noinline uint32_t
 svq_forward_chains(struct svq_shadow_vq *vq, struct svq_window *w,
 		uint32_t gidx, uint32_t sidx, uint32_t n, struct svq_burst_acc *acc)
 {
+	/* Counted in a local, which can live in registers. */
+	struct svq_burst_acc sum = { 0, 0 };
 	const uint32_t mask = vq->size - 1;
 	const volatile uint16_t *gavail = vq->guest.avail->ring;
 	uint16_t *savail = vq->shadow.avail->ring;
@@ -346,7 +348,7 @@ svq_forward_chains(struct svq_shadow_vq *vq, struct svq_window *w,
 				(VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))
 			break;
 		if (unlikely(!svq_forward_chain(vq, &f, mask, head, sidx + i,
-				acc)))
+				&sum)))
 			break;
 		savail[(sidx + i) & mask] = head;
 		if (f.priv[head].state.ndescs == 1) {
@@ -357,6 +359,8 @@ svq_forward_chains(struct svq_shadow_vq *vq, struct svq_window *w,
 		}
 	}
 	*w = f.w;
+	acc->links += sum.links;
+	acc->bytes += sum.bytes;
 	return i;
 }
 
@@ -714,7 +718,7 @@ svq_log_written_chain(const struct svq_dirty_log *log,
 }
 
 /* Free the @p ndescs descriptors of the chain at @p head. */
-static __rte_noinline void
+static __rte_always_inline void
 svq_release_links(struct svq_desc_priv *priv, uint16_t head, uint16_t ndescs)
 {
 	uint16_t idx = head;
