@@ -741,16 +741,19 @@ svq_guest_call(struct svq_shadow_vq *vq, uint16_t old_used)
 
 #ifdef SVQ_SHADOW_SSE
 /*
- * Four completions at once, without logging: shadow used elements
- * @p sring[0..3] returned as guest used elements @p gring[0..3]. Each must
- * complete a different chain of one descriptor, in flight, with no more
- * bytes than it can hold; when one needs a closer look nothing is written
- * and false is returned, and the caller takes them one at a time.
+ * Four completions at once: shadow used elements @p sring[0..3] returned
+ * as guest used elements @p gring[0..3]. Each must complete a different
+ * chain of one descriptor, in flight, with no more bytes than it can
+ * hold; when one needs a closer look nothing is written and false is
+ * returned, and the caller takes them one at a time. While @p logging,
+ * the bytes each buffer got are logged as svq_return_used() logs them.
  */
 static __rte_always_inline bool
 svq_return_four(struct svq_desc_priv *priv, __m128i mask,
 		const volatile svq_u64_unaligned *sring,
-		svq_u64_unaligned *gring, __m128i *bytes)
+		svq_u64_unaligned *gring, __m128i *bytes,
+		const struct svq_dirty_log *log, struct svq_log_acc *acc,
+		const bool logging)
 {
 	/* One read of each element: the device may rewrite them meanwhile. */
 	const __m128i e01 = *(const volatile __m128i_u *)&sring[0];
@@ -796,6 +799,21 @@ svq_return_four(struct svq_desc_priv *priv, __m128i mask,
 			_mm_max_epu32(lens, bound), bound)) != 0xffff))
 		return false;
 
+	if (logging) {
+		const uint32_t l0 = _mm_cvtsi128_si32(lens);
+		const uint32_t l1 = _mm_extract_epi32(lens, 1);
+		const uint32_t l2 = _mm_extract_epi32(lens, 2);
+		const uint32_t l3 = _mm_extract_epi32(lens, 3);
+
+		if (l0 != 0)
+			svq_log_range_nonempty(log, acc, p0->copy.word[0], l0);
+		if (l1 != 0)
+			svq_log_range_nonempty(log, acc, p1->copy.word[0], l1);
+		if (l2 != 0)
+			svq_log_range_nonempty(log, acc, p2->copy.word[0], l2);
+		if (l3 != 0)
+			svq_log_range_nonempty(log, acc, p3->copy.word[0], l3);
+	}
 	p0->state = (struct svq_desc_state){ 0 };
 	p1->state = (struct svq_desc_state){ 0 };
 	p2->state = (struct svq_desc_state){ 0 };
@@ -815,8 +833,8 @@ svq_return_four(struct svq_desc_priv *priv, __m128i mask,
  * logging, so the loop tests neither. While logging, the bytes the device
  * wrote are logged as each chain is released: its writable buffers, in
  * order, up to the used length; a one-descriptor chain with bytes written
- * is a writable buffer that holds them all, and needs no walk. Without,
- * four at a time where neither ring wraps.
+ * is a writable buffer that holds them all, and needs no walk. Four at a
+ * time where neither ring wraps.
  * @return the number returned.
  */
 static __rte_always_inline uint16_t
@@ -835,7 +853,7 @@ svq_return_used(struct svq_shadow_vq *vq, uint16_t done,
 	uint32_t last_used = first, guest_used = vq->guest_used;
 	uint64_t bytes = 0;
 #ifdef SVQ_SHADOW_SSE
-	if (!logging && done >= 4) {
+	if (done >= 4) {
 		/* four at a time up to where either ring wraps */
 		const __m128i vmask = _mm_set1_epi32(mask);
 		__m128i vbytes = _mm_setzero_si128();
@@ -845,7 +863,8 @@ svq_return_used(struct svq_shadow_vq *vq, uint16_t done,
 
 		for (; groups != 0 && svq_return_four(priv, vmask,
 				&sring[last_used & mask],
-				&gring[guest_used & mask], &vbytes); groups--) {
+				&gring[guest_used & mask], &vbytes, &log, acc,
+				logging); groups--) {
 			last_used += 4;
 			guest_used += 4;
 		}
