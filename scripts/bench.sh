@@ -123,7 +123,9 @@ printf "%-44s %-22s %-10s %s\n" measure value target verdict
 printf "%-44s %-22s %-10s %s\n" "microbench Mdesc/s (1 lcore, burst 32)" "$mdesc" ">= 30" "$(verdict "$mdesc" ">=" 30)"
 printf "%-44s %-22s %-10s %s\n" "microbench ns/desc" "$(awk '{ print $(NF - 2) }' <<<"$m")" "" ""
 printf "%-44s %-22s %-10s %s\n" "microbench instructions/desc" "$instr" "<= 60" "$(verdict "$instr" "<=" 60)"
-printf "%-44s %-22s %-10s %s\n" "logging on/off, time (instr/desc on)" "$ratio ($(awk '{ print $NF }' <<<"$l"))" "<= 1.10" "$(verdict "$ratio" "<=" 1.10)"
+# Relay only, no device work: the upper bound of what logging costs. P4's
+# target (at most 10 % of throughput) is end to end: scripts/bench-log.sh.
+printf "%-44s %-22s %-10s %s\n" "logging on/off, relay only: time (instr on)" "$ratio ($(awk '{ print $NF }' <<<"$l"))" "" "end to end: bench-log.sh"
 printf "%-44s %-22s %-10s %s\n" "guest tx Mpps direct / relayed, ratio" "$(col "$work/direct.out" guest-tx 2) / $(col "$work/direct.out" guest-tx 3), $tx" ">= 1.0" "$(verdict "$tx" ">=" 1.0)"
 printf "%-44s %-22s %-10s %s\n" "guest rx Mpps direct / relayed, ratio" "$(col "$work/direct.out" guest-rx 2) / $(col "$work/direct.out" guest-rx 3), $rx" ">= 1.0" "$(verdict "$rx" ">=" 1.0)"
 for mode in poll interrupt adaptive; do
