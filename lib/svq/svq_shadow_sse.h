@@ -84,15 +84,16 @@ svq_forward_four(const struct svq_fast *f, const struct svq_fast_vec *v,
 	const uintptr_t o3 = (uint32_t)_mm_extract_epi32(off, 3);
 	const char *gdesc = (const char *)(uintptr_t)f->gdesc;
 	char *sdesc = (char *)f->sdesc, *priv = (char *)f->priv;
-	struct svq_desc_priv *p0 = (struct svq_desc_priv *)(priv + 2 * o0);
-	struct svq_desc_priv *p1 = (struct svq_desc_priv *)(priv + 2 * o1);
-	struct svq_desc_priv *p2 = (struct svq_desc_priv *)(priv + 2 * o2);
-	struct svq_desc_priv *p3 = (struct svq_desc_priv *)(priv + 2 * o3);
+	struct svq_desc_priv *p0, *p1, *p2, *p3;
 	__m128i d0, d1, d2, d3, w01, w23, a01, a23, e01, e23, l01, l23;
 	__m128i bad, flags, writable;
 
 	if (unlikely(heads & v->beyond_ring))
 		return false;
+	p0 = (struct svq_desc_priv *)(priv + 2 * o0);
+	p1 = (struct svq_desc_priv *)(priv + 2 * o1);
+	p2 = (struct svq_desc_priv *)(priv + 2 * o2);
+	p3 = (struct svq_desc_priv *)(priv + 2 * o3);
 	/* A head twice in the group: each lane against the next and the
 	 * one after, around, covers the six pairs. */
 	if (unlikely(_mm_movemask_epi8(_mm_or_si128(
@@ -101,7 +102,8 @@ svq_forward_four(const struct svq_fast *f, const struct svq_fast_vec *v,
 			_mm_cmpeq_epi16(hv, _mm_shufflelo_epi16(hv,
 					_MM_SHUFFLE(1, 0, 3, 2))))) & 0xff))
 		return false;
-	if (unlikely(p0->state.ndescs | p1->state.ndescs | p2->state.ndescs | p3->state.ndescs))
+	if (unlikely(p0->state.ndescs | p1->state.ndescs |
+			p2->state.ndescs | p3->state.ndescs))
 		return false;
 	d0 = *(const volatile __m128i_u *)(gdesc + o0);
 	d1 = *(const volatile __m128i_u *)(gdesc + o1);
@@ -185,6 +187,7 @@ svq_forward_fours(const struct svq_fast *f, uint32_t mask,
 	*bytes += _mm_cvtsi128_si64(sum) + _mm_extract_epi64(sum, 1);
 	return done;
 }
+
 /*
  * Four completions at once: shadow used elements @p sring[0..3] returned
  * as guest used elements @p gring[0..3]. Each must complete a different
