@@ -707,9 +707,13 @@ svq_queue_start(struct svq_port *port, struct svq_queue *q)
 	ret = svq_shadow_start(&q->vq, &guest, vring.size, slot, &port->mem,
 			last_avail, last_used, event_idx, vring.callfd);
 	if (ret < 0) {
-		SVQ_PORT_LOG(port, ERR,
-			"q%u: cannot shadow ring of size %u (a power of two up to %u, descriptors 16-, avail 2-, used 4-byte aligned): %s",
-			q->qid, vring.size, SVQ_RING_SIZE_MAX, strerror(-ret));
+		if (ret == -EINVAL)
+			SVQ_PORT_LOG(port, ERR,
+				"q%u: cannot shadow ring of size %u (a power of two up to %u, descriptors 16-, avail 2-, used 4-byte aligned)",
+				q->qid, vring.size, SVQ_RING_SIZE_MAX);
+		else
+			SVQ_PORT_LOG(port, ERR, "q%u: cannot shadow ring of size %u: %s",
+				q->qid, vring.size, strerror(-ret));
 		return ret;
 	}
 	svq_port_dirty_log(port, &vring, &log);

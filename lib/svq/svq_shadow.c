@@ -190,7 +190,7 @@ svq_forward_chain(struct svq_shadow_vq *vq, const struct svq_fast *f,
 		uint32_t mask, uint32_t head, uint16_t pos,
 		struct svq_burst_acc *acc)
 {
-	uint64_t writable = 0;
+	uint64_t writable = 0, bytes = 0;
 	bool seen_writable = false;
 	uint32_t idx = head;
 	uint16_t ndescs = 0;
@@ -252,7 +252,7 @@ svq_forward_chain(struct svq_shadow_vq *vq, const struct svq_fast *f,
 		/* The head too, until the chain is whole: a loop back to it
 		 * is refused like any other. */
 		p->state.ndescs = SVQ_DESC_LINKED;
-		acc->bytes += len;
+		bytes += len;
 		ndescs++;
 		if (!(flags & VRING_DESC_F_NEXT))
 			break;
@@ -264,7 +264,9 @@ svq_forward_chain(struct svq_shadow_vq *vq, const struct svq_fast *f,
 		.avail_pos = pos,
 		.writable_len = RTE_MIN(writable, (uint64_t)UINT32_MAX),
 	};
+	/* Counted once the chain is whole: a refused one adds nothing. */
 	acc->links += ndescs - 1;
+	acc->bytes += bytes;
 	return true;
 }
 
@@ -348,9 +350,11 @@ svq_forward_single(const struct svq_fast *f, uint32_t mask, uint32_t head,
 	p->copy.word[1] = word;
 	f->sdesc[head].word[0] = addr;
 	f->sdesc[head].word[1] = word;
-	p->state.ndescs = 1;
-	p->state.avail_pos = pos;
-	p->state.writable_len = (word >> 32) & VRING_DESC_F_WRITE ? len : 0;
+	p->state = (struct svq_desc_state){
+		.ndescs = 1,
+		.avail_pos = pos,
+		.writable_len = (word >> 32) & VRING_DESC_F_WRITE ? len : 0,
+	};
 	*bytes += len;
 	return true;
 }
@@ -571,9 +575,10 @@ svq_return_used(struct svq_shadow_vq *vq, uint16_t done,
 		uint64_t elem = sring[last_used & mask];
 		const uint32_t id = (uint32_t)elem;
 		uint32_t len = elem >> 32;
-		struct svq_desc_priv *p = &priv[id];
+		struct svq_desc_priv *p;
 
-		if (unlikely(id > mask || !svq_desc_is_head(p->state.ndescs))) {
+		if (unlikely(id > mask ||
+				!svq_desc_is_head((p = &priv[id])->state.ndescs))) {
 			svq_shadow_set_fault(vq, SVQ_FAULT_DEVICE,
 				"completed id %u that was not in flight", id);
 			break;

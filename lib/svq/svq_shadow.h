@@ -56,7 +56,7 @@ union svq_desc_words {
 };
 
 /* Whether a descriptor is free, the head of a chain in flight or linked
- * into one; eight bytes, written and cleared with one store. */
+ * into one; eight bytes, which the fast paths write and clear whole. */
 struct svq_desc_state {
 	uint16_t ndescs;	/* head: chain length; SVQ_DESC_LINKED; 0: free */
 	uint16_t avail_pos;	/* head: shadow avail entry it was posted in */
@@ -65,8 +65,8 @@ struct svq_desc_state {
 
 /*
  * Relay-private record of one descriptor: its validated copy and its
- * state. 32 bytes, so that it is found with the same shift as a ring
- * descriptor.
+ * state. 32 bytes, twice a ring descriptor: found from a descriptor's
+ * offset with one more shift.
  */
 struct svq_desc_priv {
 	union svq_desc_words copy;

@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
+#include <rte_byteorder.h>
 #include <rte_common.h>
 
 #include "svq_mem.h"
@@ -19,7 +22,18 @@
 
 /* A 64-bit load or store at any alignment: four avail ring entries, or
  * a used element (id | len << 32), which is only 4-byte aligned. */
-typedef uint64_t svq_u64_unaligned __attribute__((__aligned__(1), __may_alias__));
+typedef uint64_t svq_u64_unaligned __rte_aligned(1) __rte_may_alias;
+
+/* The fast paths read descriptors, used elements and private records as
+ * little-endian words, and find a record with the shift of 32 bytes. */
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "lib/svq reads virtio rings as little-endian words"
+#endif
+_Static_assert(sizeof(struct svq_desc_priv) == 32, "priv record size");
+_Static_assert(offsetof(struct svq_desc_priv, state) == 16, "state offset");
+_Static_assert(offsetof(struct svq_desc_state, avail_pos) == 2 &&
+		offsetof(struct svq_desc_state, writable_len) == 4,
+		"state word layout");
 
 #define SVQ_DESC_WORD_FLAGS(f) ((uint64_t)(f) << 32)
 /* What of word 1 the device sees: len, next and the WRITE flag. */
@@ -40,7 +54,9 @@ svq_window_of(const struct svq_mem_map *mem, uint32_t hint)
 	if (hint < mem->nregions) {
 		const struct svq_mem_region *r = &mem->regions[hint];
 
-		if (r->gpa + r->size != 0)
+		/* a region that wraps (svq_port refuses them) holds
+		 * nothing here either */
+		if (r->gpa + r->size > r->gpa)
 			return (struct svq_window){ r->gpa, r->gpa + r->size };
 	}
 	return (struct svq_window){ .start = 1, .end = 0 };

@@ -13,7 +13,7 @@
  * by svq_shadow.c only; private to lib/svq.
  */
 
-#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
 #define SVQ_SHADOW_SSE 1
 
 #include <rte_vect.h>
@@ -21,7 +21,7 @@
 #include "svq_dirty_log.h"
 #include "svq_shadow_priv.h"
 
-/* Constants of the four-at-a-time path, in vector registers. */
+/* Constants of the four-at-a-time path, set up once per burst. */
 struct svq_fast_vec {
 	uint64_t beyond_ring;	/* bits a head within the ring has clear, x4 */
 	__m128i chained;	/* NEXT | INDIRECT in word 1, both lanes */
@@ -82,11 +82,11 @@ svq_forward_four(const struct svq_fast *f, const struct svq_fast_vec *v,
 	const uintptr_t o1 = (uint32_t)_mm_extract_epi32(off, 1);
 	const uintptr_t o2 = (uint32_t)_mm_extract_epi32(off, 2);
 	const uintptr_t o3 = (uint32_t)_mm_extract_epi32(off, 3);
-	const char *gdesc = (const char *)(uintptr_t)f->gdesc;
+	const volatile char *gdesc = (const volatile char *)f->gdesc;
 	char *sdesc = (char *)f->sdesc, *priv = (char *)f->priv;
 	struct svq_desc_priv *p0, *p1, *p2, *p3;
 	__m128i d0, d1, d2, d3, w01, w23, a01, a23, e01, e23, l01, l23;
-	__m128i bad, flags, writable;
+	__m128i bad, flags, writable, st01, st23;
 
 	if (unlikely(heads & v->beyond_ring))
 		return false;
@@ -151,14 +151,12 @@ svq_forward_four(const struct svq_fast *f, const struct svq_fast_vec *v,
 			_mm_castsi128_ps(w01), _mm_castsi128_ps(w23),
 			_MM_SHUFFLE(2, 0, 2, 0))),
 		_mm_cmpeq_epi32(_mm_and_si128(flags, v->write), v->write));
-	_mm_storel_epi64((__m128i_u *)&p0->state,
-			_mm_unpacklo_epi32(tags, writable));
-	_mm_storeh_pd((double *)&p1->state,
-			_mm_castsi128_pd(_mm_unpacklo_epi32(tags, writable)));
-	_mm_storel_epi64((__m128i_u *)&p2->state,
-			_mm_unpackhi_epi32(tags, writable));
-	_mm_storeh_pd((double *)&p3->state,
-			_mm_castsi128_pd(_mm_unpackhi_epi32(tags, writable)));
+	st01 = _mm_unpacklo_epi32(tags, writable);
+	st23 = _mm_unpackhi_epi32(tags, writable);
+	_mm_storel_epi64((__m128i_u *)&p0->state, st01);
+	_mm_storel_epi64((__m128i_u *)&p1->state, _mm_srli_si128(st01, 8));
+	_mm_storel_epi64((__m128i_u *)&p2->state, st23);
+	_mm_storel_epi64((__m128i_u *)&p3->state, _mm_srli_si128(st23, 8));
 	*(svq_u64_unaligned *)sring = heads;
 	*bytes = _mm_add_epi64(*bytes, _mm_add_epi64(l01, l23));
 	return true;
@@ -273,6 +271,7 @@ svq_return_four(struct svq_desc_priv *priv, __m128i mask,
 			_mm_cvtepu32_epi64(_mm_srli_si128(lens, 8))));
 	return true;
 }
-#endif /* RTE_ARCH_X86 && __SSE4_2__ */
+
+#endif /* RTE_ARCH_X86_64 && __SSE4_2__ */
 
 #endif /* SVQ_SHADOW_SSE_H */

@@ -879,6 +879,41 @@ test_dirty_log_written_bytes_only(void)
 	free(log_bits);
 }
 
+/* Completions returned four at a time log what one at a time logs: each
+ * writable single buffer's pages up to its length, none of a readable
+ * one's, none of a buffer the device wrote nothing into. */
+static void
+test_dirty_log_four_at_a_time(void)
+{
+	const uint64_t page = 4096;
+	uint64_t used_page;
+	uint16_t i;
+
+	start(TG_RING_SIZE, false, -1);
+	start_logging();
+	used_page = tg_gpa(&g, g.ring.used) & ~(page - 1);
+	/* eight single buffers, one page apart from page 40 on; 5 readable */
+	for (i = 0; i < 8; i++) {
+		tg_set_desc(&g, i, TG_GPA_BASE + (40 + i) * page + 8, 64,
+			i == 5 ? 0 : VRING_DESC_F_WRITE, 0);
+		tg_publish(&g, i);
+	}
+	CU_ASSERT_EQUAL_FATAL(svq_shadow_forward_avail(&vq), 8);
+	for (i = 0; i < 8; i++)
+		dev_take();
+	for (i = 0; i < 8; i++)
+		dev_complete(i, i == 5 || i == 2 ? 0 : 64);
+	CU_ASSERT_EQUAL(svq_shadow_forward_used(&vq), 8);
+	CU_ASSERT_EQUAL(vq.fault, SVQ_FAULT_NONE);
+	for (i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL(page_logged(TG_GPA_BASE + (40 + i) * page),
+			i != 5 && i != 2);
+	CU_ASSERT_TRUE(page_logged(used_page));
+	CU_ASSERT_EQUAL(pages_logged(), 7);
+	stop();
+	free(log_bits);
+}
+
 static void
 test_dirty_log_readable_and_off(void)
 {
@@ -991,6 +1026,7 @@ static CU_TestInfo shadow_tests[] = {
 	{ "start refuses bad ring sizes", test_start_refuses_bad_sizes },
 	{ "start refuses misaligned rings", test_start_refuses_misaligned_rings },
 	{ "dirty log: written bytes only", test_dirty_log_written_bytes_only },
+	{ "dirty log: completions four at a time", test_dirty_log_four_at_a_time },
 	{ "dirty log: readable chains, logging off", test_dirty_log_readable_and_off },
 	{ "dirty log: one buffer over many pages", test_dirty_log_one_buffer_many_pages },
 	{ "dirty log: pages past the bitmap", test_dirty_log_past_the_bitmap },
