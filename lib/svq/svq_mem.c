@@ -82,7 +82,7 @@ svq_mem_gpa_range_valid(const struct svq_mem_map *map, uint64_t gpa,
 		for (i = 0; i < map->nregions; i++) {
 			const struct svq_mem_region *r = &map->regions[i];
 
-			if (svq_mem_region_holds(r->gpa, r->size, gpa, 0))
+			if (gpa >= r->gpa && gpa - r->gpa <= r->size)
 				return true;
 		}
 		return false;

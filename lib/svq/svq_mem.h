@@ -59,18 +59,6 @@ int svq_mem_hva_to_gpa(const struct svq_mem_map *map, const void *hva,
 		uint64_t len, uint64_t *gpa);
 
 /**
- * Whether every byte of [gpa, gpa + len) lies in the region of @p size
- * bytes at @p base. A zero-length buffer at the region's end counts as
- * inside: the device touches nothing of it. Written as offsets so that
- * gpa + len cannot wrap.
- */
-static __rte_always_inline bool
-svq_mem_region_holds(uint64_t base, uint64_t size, uint64_t gpa, uint64_t len)
-{
-	return gpa >= base && gpa - base <= size && len <= size - (gpa - base);
-}
-
-/**
  * The index of the region that holds @p gpa, or @p fallback when none
  * does: where a caller that checks buffers against one region at a time
  * should look next.
@@ -80,7 +68,9 @@ uint32_t svq_mem_region_index(const struct svq_mem_map *map, uint64_t gpa,
 
 /**
  * Check that every byte of [gpa, gpa + len) lies in guest memory, in one
- * region or in several that are adjacent in guest-physical space.
+ * region or in several that are adjacent in guest-physical space. The
+ * device touches nothing of a zero-length buffer; it is accepted when its
+ * address is inside (or at the end of) a region.
  */
 bool svq_mem_gpa_range_valid(const struct svq_mem_map *map, uint64_t gpa,
 		uint64_t len);

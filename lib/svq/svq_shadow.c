@@ -172,6 +172,31 @@ svq_desc_is_head(uint16_t ndescs)
 	return (uint16_t)(ndescs - 1) < SVQ_DESC_LINKED - 1;
 }
 
+/* The queue as the forwarding paths see it for a burst, checking buffers
+ * against window @p w. */
+static __rte_always_inline struct svq_fast
+svq_fast_of(const struct svq_shadow_vq *vq, struct svq_window w)
+{
+	return (struct svq_fast){
+		.gdesc = (const volatile union svq_desc_words *)vq->guest.desc,
+		.sdesc = (union svq_desc_words *)vq->shadow.desc,
+		.priv = vq->priv,
+		.w = w,
+	};
+}
+
+/* Write a validated descriptor, as words, to its private copy @p p and
+ * to the shadow table at the same index. */
+static __rte_always_inline void
+svq_desc_mirror(const struct svq_fast *f, struct svq_desc_priv *p,
+		uint32_t idx, uint64_t addr, uint64_t word)
+{
+	p->copy.word[0] = addr;
+	p->copy.word[1] = word;
+	f->sdesc[idx].word[0] = addr;
+	f->sdesc[idx].word[1] = word;
+}
+
 /* What the general path adds to a burst's counts. */
 struct svq_burst_acc {
 	uint64_t links;		/* descriptors after each chain's head */
@@ -243,12 +268,8 @@ svq_forward_chain(struct svq_shadow_vq *vq, const struct svq_fast *f,
 			return false;
 		}
 		/* Only the flags the device is meant to see. */
-		word &= SVQ_DESC_WORD_KEEP |
-			SVQ_DESC_WORD_FLAGS(VRING_DESC_F_NEXT);
-		p->copy.word[0] = addr;
-		p->copy.word[1] = word;
-		f->sdesc[idx].word[0] = addr;
-		f->sdesc[idx].word[1] = word;
+		svq_desc_mirror(f, p, idx, addr, word & (SVQ_DESC_WORD_KEEP |
+				SVQ_DESC_WORD_FLAGS(VRING_DESC_F_NEXT)));
 		/* The head too, until the chain is whole: a loop back to it
 		 * is refused like any other. */
 		p->state.ndescs = SVQ_DESC_LINKED;
@@ -288,12 +309,7 @@ svq_forward_chains(struct svq_shadow_vq *vq, struct svq_window *w,
 	const uint32_t mask = vq->size - 1;
 	const volatile uint16_t *gavail = vq->guest.avail->ring;
 	uint16_t *savail = vq->shadow.avail->ring;
-	struct svq_fast f = {
-		.gdesc = (const volatile union svq_desc_words *)vq->guest.desc,
-		.sdesc = (union svq_desc_words *)vq->shadow.desc,
-		.priv = vq->priv,
-		.w = *w,
-	};
+	struct svq_fast f = svq_fast_of(vq, *w);
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
@@ -345,11 +361,7 @@ svq_forward_single(const struct svq_fast *f, uint32_t mask, uint32_t head,
 		return false;
 	if (unlikely(!svq_window_holds(f->w, addr, len)))
 		return false;
-	word &= SVQ_DESC_WORD_KEEP;
-	p->copy.word[0] = addr;
-	p->copy.word[1] = word;
-	f->sdesc[head].word[0] = addr;
-	f->sdesc[head].word[1] = word;
+	svq_desc_mirror(f, p, head, addr, word & SVQ_DESC_WORD_KEEP);
 	p->state = (struct svq_desc_state){
 		.ndescs = 1,
 		.avail_pos = pos,
@@ -363,10 +375,9 @@ svq_forward_single(const struct svq_fast *f, uint32_t mask, uint32_t head,
  * The fast path: forward chains of one descriptor whose buffer lies in
  * window @p w, taking guest avail entries from @p gidx and posting them at
  * shadow avail entries from @p sidx, until @p n are forwarded or a chain
- * needs the general path. Nothing of a chain it refuses is written. Apart
- * from the general path, so that no call in the loop spills the queue's
- * fields out of registers. Four at a time up to where either ring wraps
- * or a chain needs a closer look, then one at a time.
+ * needs the general path. Nothing of a chain it refuses is written. Four
+ * at a time up to where either ring wraps or a chain needs a closer look,
+ * then one at a time.
  * @return the number forwarded; their bytes are added to @p bytes.
  */
 static __rte_always_inline uint32_t
@@ -376,12 +387,7 @@ svq_forward_singles(struct svq_shadow_vq *vq, struct svq_window w,
 	const uint32_t size = vq->size, mask = size - 1;
 	const volatile uint16_t *gavail = vq->guest.avail->ring;
 	uint16_t *savail = vq->shadow.avail->ring;
-	const struct svq_fast f = {
-		.gdesc = (const volatile union svq_desc_words *)vq->guest.desc,
-		.sdesc = (union svq_desc_words *)vq->shadow.desc,
-		.priv = vq->priv,
-		.w = w,
-	};
+	const struct svq_fast f = svq_fast_of(vq, w);
 	uint32_t done = 0;
 	uint64_t sum = 0;
 #ifdef SVQ_SHADOW_SSE
@@ -411,7 +417,7 @@ svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 {
 	const struct svq_mem_map *mem = vq->mem;
 	struct svq_burst_acc acc = { 0, 0 };
-	uint16_t avail_idx, pending, i, n, last_avail, shadow_avail;
+	uint16_t avail_idx, pending, i, last_avail, shadow_avail;
 	struct svq_window w;
 
 	if (unlikely(vq->fault != SVQ_FAULT_NONE))
@@ -443,9 +449,8 @@ svq_shadow_forward_avail(struct svq_shadow_vq *vq)
 				shadow_avail + i, pending - i, &acc.bytes);
 		if (i == pending)
 			break;
-		n = svq_forward_chains(vq, &w, last_avail + i,
+		i += svq_forward_chains(vq, &w, last_avail + i,
 				shadow_avail + i, pending - i, &acc);
-		i += n;
 		if (unlikely(vq->fault != SVQ_FAULT_NONE) || i == pending)
 			break;
 	}
@@ -565,8 +570,7 @@ svq_return_used(struct svq_shadow_vq *vq, uint16_t done,
 			last_used += 4;
 			guest_used += 4;
 		}
-		bytes = _mm_cvtsi128_si64(vbytes) +
-			_mm_extract_epi64(vbytes, 1);
+		bytes = svq_sum_epi64(vbytes);
 	}
 #endif
 

@@ -10,9 +10,8 @@
  */
 
 #include <stdbool.h>
-#include <stdint.h>
-
 #include <stddef.h>
+#include <stdint.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>

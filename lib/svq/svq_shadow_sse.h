@@ -21,6 +21,13 @@
 #include "svq_dirty_log.h"
 #include "svq_shadow_priv.h"
 
+/* The sum of a vector's two 64-bit lanes. */
+static __rte_always_inline uint64_t
+svq_sum_epi64(__m128i v)
+{
+	return _mm_cvtsi128_si64(v) + _mm_extract_epi64(v, 1);
+}
+
 /* Constants of the four-at-a-time path, set up once per burst. */
 struct svq_fast_vec {
 	uint64_t beyond_ring;	/* bits a head within the ring has clear, x4 */
@@ -182,7 +189,7 @@ svq_forward_fours(const struct svq_fast *f, uint32_t mask,
 		done += 4;
 		tags = _mm_add_epi32(tags, v.pos_step);
 	}
-	*bytes += _mm_cvtsi128_si64(sum) + _mm_extract_epi64(sum, 1);
+	*bytes += svq_sum_epi64(sum);
 	return done;
 }
 
